@@ -1,0 +1,1 @@
+"""Shared kernel: settings, database, users, organisations, roles, auth, audit, crypto, i18n, jobs, web glue."""

@@ -1,0 +1,1 @@
+"""exams package (see DESIGN.md §3)."""

@@ -1,0 +1,1 @@
+"""Courses, lessons, enrolment, progress, question bank, practice quizzes, content sync."""

@@ -1,0 +1,1 @@
+"""roster package (see DESIGN.md §3)."""

@@ -1,0 +1,155 @@
+"""Test fixtures: a migrated database per run (SQLite or PostgreSQL), an app, a client, factories.
+
+``PREFABSKILLS_TEST_BACKEND=postgres`` runs the suite against a database created for this run on
+``PREFABSKILLS_TEST_PG_URL`` (dropped afterwards); the default is a SQLite file in a temp folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import secrets
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app import create_app, load_models
+from core.cli import upgrade_database
+from core.db import Base, make_engine, make_session_factory
+from core.settings import Settings
+
+BACKEND = os.environ.get("PREFABSKILLS_TEST_BACKEND", "sqlite")
+PG_URL = os.environ.get("PREFABSKILLS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+FIXED_NOW = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
+
+load_models()
+
+
+def pytest_report_header(config):
+    return f"PrefabSkills database backend: {BACKEND}"
+
+
+def _pg_database(worker: str):
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    name = f"prefab_test_{worker}_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"
+            ), {"n": name})
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+    return url, drop
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory, worker_id):
+    if BACKEND == "postgres":
+        url, drop = _pg_database(worker_id)
+        upgrade_database(url)
+        yield url
+        drop()
+    else:
+        path = tmp_path_factory.mktemp("db") / "test.sqlite3"
+        url = f"sqlite:///{path}"
+        upgrade_database(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def worker_id(request):
+    return getattr(request.config, "workerinput", {}).get("workerid", "gw0")
+
+
+def make_settings(tmp_path, database_url: str, **overrides) -> Settings:
+    values = dict(
+        env="testing",
+        instance_path=tmp_path,
+        database_url=database_url,
+        secret_key=secrets.token_urlsafe(32),
+        pii_keys={"t1": secrets.token_bytes(32)},
+        pii_active_key_id="t1",
+        pii_hash_key=secrets.token_bytes(32),
+        ratelimit_enabled=False,
+        storage_dir=tmp_path / "storage",
+    )
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory, database_url) -> Settings:
+    return make_settings(tmp_path_factory.mktemp("instance"), database_url)
+
+
+@pytest.fixture(scope="session")
+def app(settings):
+    application = create_app(settings)
+    application.config.update(TESTING=True)
+    yield application
+    application.extensions["prefabskills"].engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request, database_url):
+    """Every test starts from empty tables (the schema stays: migrations ran once per run)."""
+    yield
+    engine = _cleanup_engine(database_url)
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for t in tables:
+                conn.execute(text(f'DELETE FROM "{t}"'))
+
+
+_engines: dict[str, object] = {}
+
+
+def _cleanup_engine(url: str):
+    if url not in _engines:
+        _engines[url] = make_engine(url)
+    return _engines[url]
+
+
+@pytest.fixture
+def engine(database_url):
+    return _cleanup_engine(database_url)
+
+
+@pytest.fixture
+def session(engine):
+    factory = make_session_factory(engine)
+    with factory() as s:
+        yield s
+
+
+@pytest.fixture
+def cipher(app):
+    return app.extensions["prefabskills"].cipher
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def b64key() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()

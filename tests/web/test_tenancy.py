@@ -1,0 +1,96 @@
+"""Cross-tenant isolation, generated over the URL map.
+
+Every route with a URL variable is visited as an administrator of tenant A with the ids of tenant B's
+objects; each must answer 404. A new route whose variable is neither a known tenant-owned object nor
+declared public makes this test fail until someone says which it is.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from core import apikeys
+from core.models import Membership, OrgKind, Role
+from tests.conftest import csrf_token
+from tests.factories import NOW, PASSWORD, make_org, make_staff
+
+# URL variables that do not identify tenant-owned data, and why.
+PUBLIC_VARIABLES = {
+    "filename": "static assets",
+    "code": "language code",
+}
+
+
+class Tenant:
+    def __init__(self, session, cipher, label: str):
+        self.org = make_org(session, kind=OrgKind.ENTERPRISE, name=f"企业{label}")
+        self.admin = make_staff(session, cipher, self.org, Role.ENTERPRISE_HR)
+        self.membership = session.query(Membership).filter_by(user_id=self.admin.id).one()
+        self.key, _ = apikeys.create_api_key(session, actor_id=self.admin.id, org=self.org, name="k",
+                                             scopes=["verify"], now=NOW)
+
+
+# variable name -> the value that points at a tenant's object
+TENANT_OBJECTS = {
+    "org_id": lambda t: t.org.id,
+    "membership_id": lambda t: t.membership.id,
+    "key_id": lambda t: t.key.id,
+}
+
+
+def _tenant_rules(app):
+    for rule in app.url_map.iter_rules():
+        args = set(rule.arguments)
+        if not args or args <= set(PUBLIC_VARIABLES):
+            continue
+        unknown = args - set(PUBLIC_VARIABLES) - set(TENANT_OBJECTS)
+        assert not unknown, f"{rule.rule}: declare {unknown} in TENANT_OBJECTS or PUBLIC_VARIABLES"
+        yield rule
+
+
+@pytest.fixture
+def tenants(session, cipher):
+    a, b = Tenant(session, cipher, "甲"), Tenant(session, cipher, "乙")
+    session.commit()
+    return a, b
+
+
+def _login(client, user_phone_masked_user, cipher):
+    phone = cipher.decrypt(user_phone_masked_user.phone_enc, purpose="phone")
+    page = client.get("/login")
+    client.post("/login", data={"csrf_token": csrf_token(page.get_data(as_text=True)), "phone": phone,
+                                "password": PASSWORD})
+    return csrf_token(client.get("/login").get_data(as_text=True))
+
+
+def _variants(rule, a, b):
+    """All of B's objects; and, where the route nests under an organisation, A's org with B's object."""
+    yield {arg: TENANT_OBJECTS[arg](b) for arg in rule.arguments if arg in TENANT_OBJECTS}
+    if "org_id" in rule.arguments and len(rule.arguments) > 1:
+        mixed = {arg: TENANT_OBJECTS[arg](b) for arg in rule.arguments if arg in TENANT_OBJECTS}
+        mixed["org_id"] = a.org.id
+        yield mixed
+
+
+def test_every_tenant_owned_route_answers_404_for_another_tenant(app, client, tenants, cipher):
+    a, b = tenants
+    token = _login(client, a.admin, cipher)
+    checked = 0
+    with app.test_request_context():
+        for rule in _tenant_rules(app):
+            for values in _variants(rule, a, b):
+                from flask import url_for
+
+                url = url_for(rule.endpoint, **values)
+                method = "GET" if "GET" in rule.methods else sorted(rule.methods - {"HEAD", "OPTIONS"})[0]
+                resp = client.open(url, method=method, data={"csrf_token": token},
+                                   headers={"X-CSRFToken": token})
+                assert resp.status_code == 404, f"{method} {url} answered {resp.status_code}"
+                checked += 1
+    assert checked >= 5
+
+
+def test_own_tenant_routes_are_reachable(client, tenants, cipher):
+    a, _b = tenants
+    _login(client, a.admin, cipher)
+    assert client.get(f"/admin/orgs/{a.org.id}").status_code == 200
