@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -49,7 +49,9 @@ def authenticate_api_key(session: Session, token: str, *, now: datetime) -> ApiK
     key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
     if key is None or key.revoked_at is not None or not hmac.compare_digest(key.secret_hash, _hash(secret)):
         return None
-    key.last_used_at = now
+    # Record use at most hourly: a write per verification would cost more than the verification.
+    if key.last_used_at is None or now - key.last_used_at > timedelta(hours=1):
+        key.last_used_at = now
     return key
 
 

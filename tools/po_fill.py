@@ -14,7 +14,8 @@ from babel.messages.pofile import read_po, write_po
 def main(po_path: str, json_path: str) -> int:
     with open(po_path, "rb") as fh:
         catalog = read_po(fh)
-    table = json.load(open(json_path, encoding="utf-8"))
+    with open(json_path, encoding="utf-8") as fh:
+        table = json.load(fh)
     filled = 0
     for message in catalog:
         if not message.id:
