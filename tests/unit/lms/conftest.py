@@ -14,5 +14,7 @@ def moodle_fixtures() -> Path:
     shared = Path(os.environ.get("PREFABSKILLS_SHARED", REPO.parent / "shared"))
     folder = shared / "fixtures" / "moodle"
     if not folder.is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Moodle fixtures not found at {folder}; CI must have shared/ beside the repo")
         pytest.skip(f"Moodle fixtures not found at {folder}; set PREFABSKILLS_SHARED")
     return folder
