@@ -14,6 +14,7 @@ from core.startup import check_pdf_stack
 def load_models() -> None:
     """Import every package's models so ``Base.metadata`` knows all tables (Alembic, tests)."""
     import core.models  # noqa: F401
+    import lms.models  # noqa: F401
 
 
 def jobs() -> list[Job]:
@@ -29,12 +30,18 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from core import api_views, cli, views
     from core.web import csrf, init_web
+    from lms import api as lms_api
+    from lms import bank_views
+    from lms import cli as lms_cli
+    from lms import views as lms_views
 
     init_web(app, settings)
-    app.register_blueprint(views.bp)
-    app.register_blueprint(api_views.bp)
-    for blueprint in (api_views.bp,):
+    for blueprint in (views.bp, lms_views.bp, bank_views.bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (api_views.bp, lms_api.bp):
+        app.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # API: bearer tokens; cookie sessions are CSRF-checked in core.api
     cli.register(app, jobs)
+    lms_cli.register(app)
     check_pdf_stack(app.logger)
     return app
