@@ -18,6 +18,10 @@ from tests.factories import NOW, PASSWORD, make_org, make_staff
 PUBLIC_VARIABLES = {
     "filename": "static assets",
     "code": "language code",
+    "slug": "course slug: the catalogue is public platform content",
+    "name": "course media file name (public platform content)",
+    "lesson_slug": "lesson of a public course",
+    "lesson_id": "lesson of a public course (API)",
 }
 
 
