@@ -174,7 +174,7 @@ def _front_matter(path: Path, text: str) -> tuple[dict, str, int]:
     head = _yaml(path, text[4:end], line_offset=1)
     if not isinstance(head, dict):
         raise ContentError(path, 2, "YAML 头应为键值映射")
-    return head, text[end + 5:], text[:end].count("\n") + 2
+    return head, text[end + 5:], text[:end].count("\n") + 3
 
 
 def _load_lessons(folder: Path, media_names: set[str]) -> list[ParsedLesson]:
