@@ -112,6 +112,7 @@ def run_scheduler(factory: sessionmaker[Session], jobs: Sequence[Job], *, holder
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     holder = holder or default_holder()
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per tick is noise
     scheduler = BlockingScheduler(timezone="UTC")
     for job in jobs:
         # Tick more often than the interval: the lease row, not the tick, decides when it is due.
