@@ -14,6 +14,7 @@ from core.startup import check_pdf_stack
 def load_models() -> None:
     """Import every package's models so ``Base.metadata`` knows all tables (Alembic, tests)."""
     import core.models  # noqa: F401
+    import exams.models  # noqa: F401
     import lms.models  # noqa: F401
 
 

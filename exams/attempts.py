@@ -1,0 +1,244 @@
+"""Timed attempts under the reliability protocol of DESIGN.md §6.
+
+- The server owns the deadline, fixed at start; every reply carries the remaining seconds.
+- A save applies only when its per-attempt sequence number is newer than the stored one; an older or
+  repeated one is acknowledged and ignored. Saves and submission of one attempt serialise on the attempt
+  row (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's writer lock), so a save never races the sweeper.
+- After deadline + grace a save is kept in the attempt log, not applied. Submitting twice returns the
+  same result; the sweeper submits overdue attempts even when no phone ever comes back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.errors import NotFound, RuleViolated, ValidationFailed
+from core.i18n import lazy
+from core.models import User
+from exams.models import (
+    Answer,
+    Attempt,
+    AttemptEvent,
+    AttemptStatus,
+    Exam,
+    ExamSession,
+    Paper,
+    Registration,
+    RegistrationStatus,
+    SubmittedBy,
+)
+from exams.papers import generate_papers
+from exams.rules.scoring import passed, score_paper
+from exams.rules.sequencing import apply_save
+from exams.rules.timing import accepts_answer, deadline_for, is_overdue, remaining_seconds
+from lms.models import QuestionVersion
+from lms.questions.grading import grade
+from lms.questions.responses import ResponseInvalid, normalize_response
+from lms.questions.spec_dict import spec_from_dict
+
+
+def log(session: Session, attempt: Attempt, kind: str, now: datetime, *, question_version_id: int | None = None,
+        seq: int | None = None, device_id: str = "", details: dict | None = None) -> None:
+    session.add(AttemptEvent(attempt_id=attempt.id, at=now, kind=kind, question_version_id=question_version_id,
+                             seq=seq, device_id=device_id[:64], details=details or {}))
+
+
+def _locked(session: Session, attempt_id: int) -> Attempt | None:
+    return session.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update())
+
+
+def paper_questions(session: Session, paper: Paper) -> list[dict]:
+    """The questions as the phone shows them: paper order, option order, no keys."""
+    versions = {v.id: v for v in session.scalars(
+        select(QuestionVersion).where(QuestionVersion.id.in_([i["q"] for i in paper.items])))}
+    out = []
+    for item in paper.items:
+        spec = versions[item["q"]].spec
+        options = spec.get("options") or {}
+        order = item["options"] or list(options)
+        out.append({"id": item["q"], "kind": spec["kind"], "stem": spec["stem"], "points": item["points"],
+                    "options": [{"key": k, "text": options[k]} for k in order]})
+    return out
+
+
+def _registration(session: Session, exam_session: ExamSession, candidate: User) -> Registration:
+    registration = session.scalar(select(Registration).where(
+        Registration.session_id == exam_session.id, Registration.user_id == candidate.id,
+        Registration.status == RegistrationStatus.REGISTERED))
+    if registration is None:
+        raise NotFound(str(lazy("您没有报名这场考试。")))
+    return registration
+
+
+@dataclass(frozen=True)
+class Started:
+    attempt: Attempt
+    resumed: bool
+    took_over: bool
+
+
+def start_attempt(session: Session, *, exam_session: ExamSession, candidate: User, device_id: str,
+                  now: datetime) -> Started:
+    """Start, or resume with the same paper and deadline; a new device takes over from the old one."""
+    registration = _registration(session, exam_session, candidate)
+    paper = session.scalar(select(Paper).where(Paper.registration_id == registration.id))
+    existing = session.scalar(select(Attempt).where(Attempt.paper_id == paper.id)) if paper else None
+    if existing is not None:
+        return _resume(session, existing, device_id, now)
+    if now < exam_session.starts_at:
+        raise RuleViolated("not_open", str(lazy("考试尚未开始。")))
+    if exam_session.paused_at is not None:
+        raise RuleViolated("paused", str(lazy("考试已暂停，请听从监考员安排。")))
+    if now >= exam_session.ends_at + timedelta(seconds=registration.extra_time_s):
+        raise RuleViolated("closed", str(lazy("考试时间已结束。")))
+    if paper is None:  # papers are made ahead of time; this is the safety net, not the plan
+        generate_papers(session, exam_session=exam_session, now=now)
+        paper = session.scalar(select(Paper).where(Paper.registration_id == registration.id))
+    exam = session.get(Exam, exam_session.exam_id)
+    attempt = Attempt(paper_id=paper.id, session_id=exam_session.id, user_id=candidate.id, started_at=now,
+                      deadline_at=deadline_for(now, exam.duration_s, exam_session.ends_at, registration.extra_time_s),
+                      device_id=device_id[:64], status=AttemptStatus.IN_PROGRESS)
+    try:
+        with session.begin_nested():
+            session.add(attempt)
+            session.flush()
+    except IntegrityError:  # the same candidate pressed start twice at once
+        return _resume(session, session.scalar(select(Attempt).where(Attempt.paper_id == paper.id)), device_id, now)
+    log(session, attempt, "start", now, device_id=device_id)
+    session.flush()
+    return Started(attempt, resumed=False, took_over=False)
+
+
+def _resume(session: Session, attempt: Attempt, device_id: str, now: datetime) -> Started:
+    took_over = bool(device_id) and device_id[:64] != attempt.device_id and attempt.status == AttemptStatus.IN_PROGRESS
+    if took_over:
+        log(session, attempt, "device_change", now, device_id=device_id, details={"from": attempt.device_id})
+        attempt.device_id = device_id[:64]
+    else:
+        log(session, attempt, "resume", now, device_id=device_id)
+    session.flush()
+    return Started(attempt, resumed=True, took_over=took_over)
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    seq: int
+    applied: bool
+    remaining_s: int
+    closed: bool = False
+    superseded: bool = False  # this device was replaced by another one: not applied, logged
+
+
+def save_answer(session: Session, *, attempt_id: int, candidate: User, question_version_id: int, response: object,
+                seq: object, device_id: str, now: datetime, grace_s: int) -> SaveResult:
+    """Apply one answer under the sequence rule; see the module docstring for the protocol."""
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+        raise ValidationFailed("invalid_seq", str(lazy("seq 应为正整数。")), "seq")
+    attempt = _locked(session, attempt_id)
+    if attempt is None or attempt.user_id != candidate.id:
+        raise NotFound()
+    paper = session.get(Paper, attempt.paper_id)
+    if question_version_id not in {i["q"] for i in paper.items}:
+        raise NotFound(str(lazy("试卷中没有这道题。")))
+    version = session.get(QuestionVersion, question_version_id)
+    try:
+        normalize_response(spec_from_dict(version.spec), response)
+    except ResponseInvalid as exc:
+        raise ValidationFailed("response_invalid", str(exc), "response") from None
+    if attempt.status != AttemptStatus.IN_PROGRESS or not accepts_answer(attempt.deadline_at, now, grace_s):
+        log(session, attempt, "save_late", now, question_version_id=question_version_id, seq=seq,
+            device_id=device_id, details={"response": response})
+        session.flush()
+        return SaveResult(seq, applied=False, remaining_s=0, closed=True)
+    if device_id and attempt.device_id and device_id[:64] != attempt.device_id:
+        log(session, attempt, "save_old_device", now, question_version_id=question_version_id, seq=seq,
+            device_id=device_id, details={"response": response})
+        session.flush()  # the caller commits the log entry, then answers 409 device_superseded
+        return SaveResult(seq, applied=False, remaining_s=remaining_seconds(attempt.deadline_at, now),
+                          superseded=True)
+    answer = session.scalar(select(Answer).where(Answer.attempt_id == attempt.id,
+                                                 Answer.question_version_id == question_version_id))
+    decision = apply_save(answer.seq if answer else None, seq)
+    if decision.applied:
+        if answer is None:
+            session.add(Answer(attempt_id=attempt.id, question_version_id=question_version_id, response=response,
+                               seq=seq, saved_at=now))
+        else:
+            answer.response, answer.seq, answer.saved_at = response, seq, now
+        attempt.last_save_at = now
+    log(session, attempt, "save_applied" if decision.applied else "save_stale", now,
+        question_version_id=question_version_id, seq=seq, device_id=device_id)
+    session.flush()
+    return SaveResult(decision.ack_seq, decision.applied, remaining_seconds(attempt.deadline_at, now))
+
+
+def _grade(session: Session, attempt: Attempt, overrides: dict[int, dict] | None = None) -> tuple[Fraction, Fraction]:
+    """Score from stored answers and pinned versions only (``overrides``: corrected specs by version id)."""
+    paper = session.get(Paper, attempt.paper_id)
+    ids = [i["q"] for i in paper.items]
+    specs = {v.id: v.spec for v in session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(ids)))}
+    specs.update(overrides or {})
+    answers = {a.question_version_id: a for a in session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
+    items = []
+    for item in paper.items:
+        answer = answers.get(item["q"])
+        credit = grade(spec_from_dict(specs[item["q"]]), answer.response if answer else None)
+        if answer is not None and overrides is None:
+            answer.credit = Decimal(credit.numerator) / Decimal(credit.denominator)
+        items.append((Fraction(item["points"]), credit))
+    score = score_paper(items)
+    return score.raw, score.percent
+
+
+def _store_score(attempt: Attempt, raw: Fraction, pct: Fraction, pass_mark: Decimal) -> None:
+    attempt.score = (Decimal(raw.numerator) / Decimal(raw.denominator)).quantize(Decimal("0.01"))
+    attempt.percent = (Decimal(pct.numerator) / Decimal(pct.denominator)).quantize(Decimal("0.01"))
+    attempt.passed = passed(pct, pass_mark)
+
+
+def submit_attempt(session: Session, *, attempt_id: int, by: SubmittedBy, now: datetime,
+                   candidate: User | None = None) -> Attempt:
+    """Grade and close the attempt; submitting again returns the stored result unchanged."""
+    attempt = _locked(session, attempt_id)
+    if attempt is None or (candidate is not None and attempt.user_id != candidate.id):
+        raise NotFound()
+    if attempt.status == AttemptStatus.SUBMITTED:
+        return attempt
+    raw, pct = _grade(session, attempt)
+    exam = session.get(Exam, session.get(ExamSession, attempt.session_id).exam_id)
+    _store_score(attempt, raw, pct, Decimal(exam.pass_mark))
+    attempt.status, attempt.submitted_at, attempt.submitted_by = AttemptStatus.SUBMITTED, now, by
+    log(session, attempt, "auto_submit" if by == SubmittedBy.SWEEPER else "submit", now,
+        details={"by": str(by), "percent": str(attempt.percent)})
+    session.flush()
+    return attempt
+
+
+def sweep_overdue(session: Session, *, now: datetime, grace_s: int) -> int:
+    """Submit every in-progress attempt past deadline + grace. Idempotent; returns how many it closed."""
+    cutoff = now - timedelta(seconds=grace_s)
+    ids = session.scalars(select(Attempt.id).where(Attempt.status == AttemptStatus.IN_PROGRESS,
+                                                   Attempt.deadline_at < cutoff)).all()
+    closed = 0
+    for attempt_id in ids:
+        attempt = _locked(session, attempt_id)
+        if attempt.status == AttemptStatus.IN_PROGRESS and is_overdue(attempt.deadline_at, now, grace_s):
+            submit_attempt(session, attempt_id=attempt_id, by=SubmittedBy.SWEEPER, now=now)
+            closed += 1
+    return closed
+
+
+def record_focus_loss(session: Session, *, attempt_id: int, candidate: User, now: datetime, device_id: str,
+                      hidden_s: int) -> None:
+    attempt = session.get(Attempt, attempt_id)
+    if attempt is None or attempt.user_id != candidate.id:
+        raise NotFound()
+    log(session, attempt, "focus_lost", now, device_id=device_id, details={"hidden_s": max(0, int(hidden_s))})
+    session.flush()
