@@ -9,6 +9,7 @@ from flask import Flask
 from core.jobs import HEARTBEAT_JOB, Job
 from core.settings import Settings
 from core.startup import check_pdf_stack
+from exams.jobs import make_jobs as exam_jobs
 
 
 def load_models() -> None:
@@ -18,9 +19,9 @@ def load_models() -> None:
     import lms.models  # noqa: F401
 
 
-def jobs() -> list[Job]:
+def jobs(settings: Settings) -> list[Job]:
     """Every scheduled job of the platform, run by ``flask jobs run`` in one scheduler process."""
-    return [HEARTBEAT_JOB]
+    return [HEARTBEAT_JOB, *exam_jobs(grace_s=settings.exam_grace_s)]
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -31,18 +32,20 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from core import api_views, cli, views
     from core.web import csrf, init_web
+    from exams import api as exams_api
+    from exams import views as exams_views
     from lms import api as lms_api
     from lms import bank_views
     from lms import cli as lms_cli
     from lms import views as lms_views
 
     init_web(app, settings)
-    for blueprint in (views.bp, lms_views.bp, bank_views.bp):
+    for blueprint in (views.bp, lms_views.bp, bank_views.bp, exams_views.bp):
         app.register_blueprint(blueprint)
-    for blueprint in (api_views.bp, lms_api.bp):
+    for blueprint in (api_views.bp, lms_api.bp, exams_api.bp):
         app.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # API: bearer tokens; cookie sessions are CSRF-checked in core.api
-    cli.register(app, jobs)
+    cli.register(app, lambda: jobs(settings))
     lms_cli.register(app)
     check_pdf_stack(app.logger)
     return app

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
 
 from sqlalchemy import select
@@ -198,8 +198,9 @@ def _grade(session: Session, attempt: Attempt, overrides: dict[int, dict] | None
 
 
 def _store_score(attempt: Attempt, raw: Fraction, pct: Fraction, pass_mark: Decimal) -> None:
-    attempt.score = (Decimal(raw.numerator) / Decimal(raw.denominator)).quantize(Decimal("0.01"))
-    attempt.percent = (Decimal(pct.numerator) / Decimal(pct.denominator)).quantize(Decimal("0.01"))
+    # Round down for storage and display: 59.996 must never show as a pass. ``passed`` uses the exact value.
+    attempt.score = (Decimal(raw.numerator) / Decimal(raw.denominator)).quantize(Decimal("0.01"), ROUND_DOWN)
+    attempt.percent = (Decimal(pct.numerator) / Decimal(pct.denominator)).quantize(Decimal("0.01"), ROUND_DOWN)
     attempt.passed = passed(pct, pass_mark)
 
 

@@ -1,7 +1,7 @@
 /* PrefabSkills service worker: app shell cache; lesson pages saved for offline reading by request. */
-const SHELL = "shell-v1";
+const SHELL = "shell-v2";
 const LESSONS = "lessons-v1";
-const SHELL_URLS = ["/static/app.css", "/static/icon.svg", "/static/sw-register.js", "/offline"];
+const SHELL_URLS = ["/static/app.css", "/static/icon.svg", "/static/sw-register.js", "/static/exam.js", "/offline"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(SHELL).then((c) => c.addAll(SHELL_URLS)).then(() => self.skipWaiting()));
@@ -47,7 +47,8 @@ self.addEventListener("fetch", (event) => {
     // Network first; fall back to a saved copy, then to the offline page.
     event.respondWith(
       fetch(req).then((resp) => {
-        if (resp.ok && url.pathname.startsWith("/courses/")) {
+        if (resp.ok && req.mode === "navigate") {
+          // Refresh pages the user saved (lessons, the exam page) so an offline reload shows the latest.
           const copy = resp.clone();
           caches.open(LESSONS).then((c) => c.match(req.url).then((had) => had && c.put(req.url, copy)));
         }

@@ -1,0 +1,158 @@
+/* Exam page: server-owned countdown, answers kept on the phone until the server acknowledges them.
+ * Protocol (DESIGN.md §6): every change gets a per-attempt increasing seq and is written to localStorage
+ * before it is sent; the server applies only newer seqs and acknowledges; we drop an entry once its seq
+ * is acknowledged. Replays: on "online", on becoming visible, every 5 s, and before submitting. */
+(function () {
+  "use strict";
+  var root = document.getElementById("exam");
+  if (!root) return;
+  var id = root.dataset.attempt;
+  var msg = document.getElementById("t-msg").dataset;
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var K = { local: "exam:" + id + ":local", seq: "exam:" + id + ":seq", device: "prefab:device" };
+  var stopped = false, flushing = false, submitting = false, hiddenAt = null;
+
+  function load(key, dflt) { try { return JSON.parse(localStorage.getItem(key)) || dflt; } catch (e) { return dflt; } }
+  function store(key, value) { localStorage.setItem(key, JSON.stringify(value)); }
+  var device = localStorage.getItem(K.device);
+  if (!device) { device = "d" + Date.now().toString(36) + Math.random().toString(36).slice(2, 10); localStorage.setItem(K.device, device); }
+  var local = load(K.local, {});
+
+  // Countdown from the server's remaining seconds, measured with the monotonic clock (device time is ignored).
+  var endMono = performance.now() + Number(root.dataset.remaining) * 1000;
+  function resync(remaining) { if (typeof remaining === "number") endMono = performance.now() + remaining * 1000; }
+  function tick() {
+    var left = Math.max(0, Math.round((endMono - performance.now()) / 1000));
+    var m = Math.floor(left / 60), s = left % 60;
+    document.getElementById("timer").textContent = (m < 10 ? "0" : "") + m + ":" + (s < 10 ? "0" : "") + s;
+    if (left === 0 && !submitting && !stopped) { notice(msg.closed); submit(false); }
+  }
+
+  var fields = Array.prototype.slice.call(document.querySelectorAll("fieldset.question"));
+  var byId = {};
+  fields.forEach(function (f) { byId[f.dataset.qid] = f; });
+  var seq = Math.max(Number(localStorage.getItem(K.seq) || 0),
+    fields.reduce(function (m, f) { return Math.max(m, Number(f.dataset.seq)); }, 0));
+
+  function read(f) {
+    var kind = f.dataset.kind, inputs = f.querySelectorAll("input, select");
+    if (kind === "single") { var c = f.querySelector("input:checked"); return c ? c.value : null; }
+    if (kind === "truefalse") { var t = f.querySelector("input:checked"); return t ? t.value === "true" : null; }
+    if (kind === "multiple") { return Array.prototype.filter.call(inputs, function (i) { return i.checked; }).map(function (i) { return i.value; }); }
+    if (kind === "ordering") { return Array.prototype.map.call(inputs, function (i) { return i.value; }); }
+    var v = inputs[0].value.trim(); return v === "" ? null : v;
+  }
+  function write(f, r) {
+    var kind = f.dataset.kind, inputs = f.querySelectorAll("input, select");
+    Array.prototype.forEach.call(inputs, function (i, n) {
+      if (kind === "single") i.checked = i.value === r;
+      else if (kind === "truefalse") i.checked = (i.value === "true") === r && r !== null;
+      else if (kind === "multiple") i.checked = Array.isArray(r) && r.indexOf(i.value) >= 0;
+      else if (kind === "ordering") { if (Array.isArray(r) && r[n]) i.value = r[n]; }
+      else i.value = r === null || r === undefined ? "" : r;
+    });
+  }
+  function state(qid, text) { var p = byId[qid] && byId[qid].querySelector(".save-state"); if (p) p.textContent = text; }
+  function notice(text) { var n = document.getElementById("notice"); n.textContent = text; n.hidden = !text; }
+  function pendingCount() { return Object.keys(local).filter(function (q) { return !local[q].acked; }).length; }
+  function showNet(online) {
+    var net = document.getElementById("net");
+    net.textContent = online ? msg.online : msg.offline;
+    net.className = "badge " + (online ? "ok" : "warn");
+    var n = pendingCount();
+    document.getElementById("pending").textContent = n ? msg.pending.replace("%(n)s", n) : "";
+  }
+
+  // Restore what this phone knows that the page (possibly an older cached copy) does not.
+  Object.keys(local).forEach(function (qid) {
+    var f = byId[qid];
+    if (f && local[qid].seq > Number(f.dataset.seq)) { write(f, local[qid].response); state(qid, local[qid].acked ? msg.saved : msg.unsaved); }
+  });
+
+  function record(f) {
+    if (stopped) return;
+    seq += 1;
+    localStorage.setItem(K.seq, String(seq));
+    local[f.dataset.qid] = { response: read(f), seq: seq, acked: false };
+    store(K.local, local);
+    state(f.dataset.qid, msg.unsaved);
+    showNet(navigator.onLine);
+    flush();
+  }
+  var timers = {};
+  fields.forEach(function (f) {
+    f.addEventListener("change", function () { record(f); });
+    f.addEventListener("input", function (e) {
+      if (e.target.type !== "text") return;
+      clearTimeout(timers[f.dataset.qid]);
+      timers[f.dataset.qid] = setTimeout(function () { record(f); }, 500);
+    });
+  });
+
+  function api(url, method, body) {
+    return fetch(url, { method: method, credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" },
+      body: body ? JSON.stringify(body) : undefined });
+  }
+  function saveOne(qid) {
+    var entry = local[qid];
+    var url = root.dataset.saveUrl.replace(/\/0$/, "/" + qid);
+    state(qid, msg.saving);
+    return api(url, "PUT", { response: entry.response, seq: entry.seq, device_id: device }).then(function (resp) {
+      return resp.json().then(function (body) {
+        if (resp.status === 409 && body.error === "device_superseded") { stopped = true; notice(msg.superseded); throw new Error("stop"); }
+        if (!resp.ok) { state(qid, msg.unsaved); throw new Error(body.message || resp.status); }
+        if (local[qid] && local[qid].seq <= body.seq) { local[qid].acked = true; store(K.local, local); }
+        state(qid, msg.saved);
+        resync(body.remaining_s);
+        if (body.closed) { stopped = true; notice(msg.closed); }
+      });
+    });
+  }
+  function flush() {
+    if (flushing || stopped) return Promise.resolve();
+    var queue = Object.keys(local).filter(function (q) { return !local[q].acked; });
+    if (!queue.length) { showNet(navigator.onLine); return Promise.resolve(); }
+    flushing = true;
+    var chain = Promise.resolve();
+    queue.forEach(function (qid) { chain = chain.then(function () { return saveOne(qid); }); });
+    return chain.then(function () { showNet(true); }, function () { showNet(navigator.onLine && false); })
+      .then(function () { flushing = false; });
+  }
+
+  function submit(ask) {
+    if (submitting) return;
+    if (ask && !window.confirm(msg.confirm)) return;
+    submitting = true;
+    flush().then(function () {
+      if (pendingCount() && !stopped) { submitting = false; notice(msg.wait); return; }
+      return api(root.dataset.submitUrl, "POST").then(function (resp) {
+        if (resp.ok) { window.location.assign(root.dataset.resultUrl); } else { submitting = false; notice(msg.wait); }
+      });
+    }).catch(function () { submitting = false; notice(msg.wait); });
+  }
+  document.getElementById("submit").addEventListener("click", function () { submit(true); });
+
+  window.addEventListener("online", function () { showNet(true); flush(); });
+  window.addEventListener("offline", function () { showNet(false); });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") { hiddenAt = Date.now(); return; }
+    flush();
+    if (hiddenAt) {
+      var hidden = Math.round((Date.now() - hiddenAt) / 1000); hiddenAt = null;
+      api(root.dataset.eventUrl, "POST", { kind: "focus_lost", hidden_s: hidden, device_id: device }).catch(function () {});
+    }
+  });
+  setInterval(flush, 5000);
+  setInterval(tick, 1000);
+  tick();
+  showNet(navigator.onLine);
+  flush();
+
+  // Keep this page for a reload without network (the service worker serves the saved copy).
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.ready.then(function (reg) {
+      if (reg.active) reg.active.postMessage({ type: "save-urls", key: "exam", urls: [location.pathname] });
+    });
+  }
+})();

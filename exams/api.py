@@ -1,0 +1,103 @@
+"""Exam JSON API (DESIGN.md §9): open sessions, registration, attempts, answers, submission."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+
+from core.api import doc, json_body, ok, require_user
+from core.clock import utcnow
+from core.db import transaction
+from core.errors import Conflict, NotFound, ValidationFailed
+from core.i18n import lazy
+from core.web import db, state
+from exams import attempts, queries, sessions
+from exams.models import ExamSession, SubmittedBy
+
+bp = Blueprint("exams_api", __name__, url_prefix="/api/v1")
+
+ATTEMPT_BODY = {"device_id": (str, False)}
+ANSWER_BODY = {"response": ((str, int, float, bool, list), False), "seq": (int, True), "device_id": (str, False)}
+EVENT_BODY = {"kind": (str, True), "hidden_s": (int, False), "device_id": (str, False)}
+
+
+@bp.get("/exam-sessions")
+@doc("Exam sessions open for registration, with venue, start, capacity and seats left", auth="none",
+     tags=("exams",))
+def open_sessions():
+    if request.args.get("status", "open") != "open":
+        raise ValidationFailed("invalid_status", str(lazy("目前只支持 status=open。")), "status")
+    return ok({"items": [queries.session_json(s, taken) for s, taken in sessions.open_sessions(db(), now=utcnow())]})
+
+
+@bp.post("/exam-sessions/<int:session_id>/registrations")
+@doc("Register for a session", responses={201: "registered", 409: "full or already registered",
+                                            422: "not eligible"}, tags=("exams",))
+def register(session_id: int):
+    user = require_user()
+    with transaction(db()):
+        registration = sessions.register(db(), exam_session_id=session_id, candidate=user, now=utcnow())
+    return ok({"id": registration.id, "session_id": session_id, "status": registration.status}, 201)
+
+
+@bp.post("/exam-sessions/<int:session_id>/attempt")
+@doc("Start or resume the candidate's attempt", body=ATTEMPT_BODY, tags=("exams",))
+def start(session_id: int):
+    user = require_user()
+    exam_session = db().get(ExamSession, session_id)
+    if exam_session is None or not queries.is_registered(db(), exam_session.id, user.id):
+        raise NotFound()
+    data = json_body(ATTEMPT_BODY) if request.content_length else {}
+    now = utcnow()
+    with transaction(db()):
+        started = attempts.start_attempt(db(), exam_session=exam_session, candidate=user,
+                                         device_id=data.get("device_id", ""), now=now)
+    return ok(queries.attempt_json(db(), started.attempt, now=now, took_over=started.took_over))
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@doc("The attempt's state: remaining seconds, saved answers with their sequence numbers", tags=("exams",))
+def show(attempt_id: int):
+    attempt = queries.own_attempt(db(), attempt_id, require_user())
+    return ok(queries.attempt_json(db(), attempt, now=utcnow()))
+
+
+@bp.put("/attempts/<int:attempt_id>/answers/<int:question_id>")
+@doc("Save an answer: applied only when seq is newer; an older seq is acknowledged but not applied",
+     body=ANSWER_BODY, responses={200: "{seq, applied, remaining_s}", 409: "device superseded"}, tags=("exams",))
+def save(attempt_id: int, question_id: int):
+    user = require_user()
+    queries.own_attempt(db(), attempt_id, user)  # load and check before reading the body
+    data = json_body(ANSWER_BODY)
+    with transaction(db()):
+        result = attempts.save_answer(db(), attempt_id=attempt_id, candidate=user, question_version_id=question_id,
+                                      response=data.get("response"), seq=data["seq"],
+                                      device_id=data.get("device_id", ""), now=utcnow(),
+                                      grace_s=state().settings.exam_grace_s)
+    if result.superseded:
+        raise Conflict("device_superseded", str(lazy("本场考试已在另一台设备上继续，请使用新设备作答。")))
+    return ok({"seq": result.seq, "applied": result.applied, "remaining_s": result.remaining_s,
+               "closed": result.closed})
+
+
+@bp.post("/attempts/<int:attempt_id>/submission")
+@doc("Submit (idempotent): the score as the review policy allows", tags=("exams",))
+def submit(attempt_id: int):
+    user = require_user()
+    with transaction(db()):
+        attempt = attempts.submit_attempt(db(), attempt_id=attempt_id, by=SubmittedBy.CANDIDATE, now=utcnow(),
+                                          candidate=user)
+    return ok(queries.result_json(db(), attempt, now=utcnow()))
+
+
+@bp.post("/attempts/<int:attempt_id>/events")
+@doc("Report a page event (focus_lost) into the attempt log", body=EVENT_BODY, tags=("exams",))
+def event(attempt_id: int):
+    user = require_user()
+    queries.own_attempt(db(), attempt_id, user)
+    data = json_body(EVENT_BODY)
+    if data["kind"] != "focus_lost":
+        raise ValidationFailed("invalid_kind", str(lazy("不支持的事件类型。")), "kind")
+    with transaction(db()):
+        attempts.record_focus_loss(db(), attempt_id=attempt_id, candidate=user, now=utcnow(),
+                                   device_id=data.get("device_id", ""), hidden_s=data.get("hidden_s", 0))
+    return ok({"recorded": True})

@@ -1,0 +1,123 @@
+"""Read side of exams: what the phone, the candidate and the API see."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.errors import NotFound
+from core.models import Organisation, User
+from exams.attempts import paper_questions
+from exams.models import Answer, Attempt, AttemptEvent, AttemptStatus, Exam, ExamSession, Paper
+from exams.rules.blueprint import ReviewPolicy
+from exams.rules.timing import remaining_seconds
+from lms.models import QuestionVersion
+
+
+def session_json(exam_session: ExamSession, taken: int) -> dict:
+    return {"id": exam_session.id, "title": exam_session.title, "org_id": exam_session.org_id,
+            "starts_at": exam_session.starts_at.isoformat(), "ends_at": exam_session.ends_at.isoformat(),
+            "capacity": exam_session.capacity, "seats_left": max(0, exam_session.capacity - taken),
+            "venue": getattr(exam_session, "venue_name", None)}
+
+
+def is_registered(session: Session, session_id: int, user_id: int) -> bool:
+    from exams.models import Registration, RegistrationStatus
+
+    return session.scalar(select(Registration.id).where(
+        Registration.session_id == session_id, Registration.user_id == user_id,
+        Registration.status == RegistrationStatus.REGISTERED)) is not None
+
+
+def own_attempt(session: Session, attempt_id: int, user: User) -> Attempt:
+    attempt = session.get(Attempt, attempt_id)
+    if attempt is None or attempt.user_id != user.id:
+        raise NotFound()
+    return attempt
+
+
+def saved_answers(session: Session, attempt: Attempt) -> dict[int, Answer]:
+    return {a.question_version_id: a for a in session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
+
+
+def attempt_json(session: Session, attempt: Attempt, *, now: datetime, took_over: bool = False) -> dict:
+    paper = session.get(Paper, attempt.paper_id)
+    answers = saved_answers(session, attempt)
+    return {
+        "attempt_id": attempt.id,
+        "status": attempt.status,
+        "remaining_s": remaining_seconds(attempt.deadline_at, now) if attempt.status == AttemptStatus.IN_PROGRESS
+        else 0,
+        "deadline_at": attempt.deadline_at.isoformat(),
+        "took_over": took_over,
+        "questions": paper_questions(session, paper),
+        "answers": {str(q): {"response": a.response, "seq": a.seq} for q, a in answers.items()},
+    }
+
+
+def review_allows(exam: Exam, exam_session: ExamSession, now: datetime) -> tuple[bool, bool]:
+    """(show score, show answers) under the exam's review policy."""
+    policy = ReviewPolicy(exam.review_policy)
+    if policy == ReviewPolicy.NONE:
+        return False, False
+    if policy == ReviewPolicy.SCORE_ONLY:
+        return True, False
+    if policy == ReviewPolicy.SCORE_AND_ANSWERS:
+        return True, True
+    closed = now >= exam_session.ends_at
+    return closed, closed
+
+
+def result_json(session: Session, attempt: Attempt, *, now: datetime) -> dict:
+    exam_session = session.get(ExamSession, attempt.session_id)
+    exam = session.get(Exam, exam_session.exam_id)
+    show_score, _show_answers = review_allows(exam, exam_session, now)
+    out = {"attempt_id": attempt.id, "status": attempt.status, "submitted": attempt.status == AttemptStatus.SUBMITTED}
+    if show_score and attempt.status == AttemptStatus.SUBMITTED:
+        out.update(score=float(attempt.percent), max_score=float(exam.max_score), passed=bool(attempt.passed))
+    else:
+        out.update(score=None, max_score=float(exam.max_score), passed=None)
+    return out
+
+
+def review_items(session: Session, attempt: Attempt) -> list[dict]:
+    """Per question: stem, the candidate's response, the key, credit, explanation (for the result page)."""
+    paper = session.get(Paper, attempt.paper_id)
+    answers = saved_answers(session, attempt)
+    versions = {v.id: v for v in session.scalars(
+        select(QuestionVersion).where(QuestionVersion.id.in_([i["q"] for i in paper.items])))}
+    items = []
+    for item in paper.items:
+        version, answer = versions[item["q"]], answers.get(item["q"])
+        items.append({"stem": version.spec["stem"], "options": version.spec.get("options") or {},
+                      "response": answer.response if answer else None, "answer": version.spec["answer"],
+                      "credit": answer.credit if answer else 0, "explanation": version.spec.get("explanation", ""),
+                      "clause": version.clause, "points": item["points"], "kind": version.kind})
+    return items
+
+
+def attempt_log(session: Session, attempt_id: int) -> list[AttemptEvent]:
+    return list(session.scalars(select(AttemptEvent).where(AttemptEvent.attempt_id == attempt_id)
+                                .order_by(AttemptEvent.id)))
+
+
+def session_with_org(session: Session, session_id: int) -> tuple[ExamSession, Organisation] | None:
+    row = session.execute(select(ExamSession, Organisation).join(Organisation, Organisation.id == ExamSession.org_id)
+                          .where(ExamSession.id == session_id)).first()
+    return (row[0], row[1]) if row else None
+
+
+def my_registrations(session: Session, user_id: int) -> list[tuple]:
+    """(registration, session, exam, attempt or None) for the candidate's page, newest first."""
+    from exams.models import Registration
+
+    rows = session.execute(
+        select(Registration, ExamSession, Exam, Attempt)
+        .join(ExamSession, ExamSession.id == Registration.session_id)
+        .join(Exam, Exam.id == ExamSession.exam_id)
+        .outerjoin(Paper, Paper.registration_id == Registration.id)
+        .outerjoin(Attempt, Attempt.paper_id == Paper.id)
+        .where(Registration.user_id == user_id).order_by(ExamSession.starts_at.desc())).all()
+    return [tuple(r) for r in rows]
