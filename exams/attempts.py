@@ -32,6 +32,7 @@ from exams.models import (
     Paper,
     Registration,
     RegistrationStatus,
+    Regrade,
     SubmittedBy,
 )
 from exams.papers import generate_papers
@@ -179,25 +180,31 @@ def save_answer(session: Session, *, attempt_id: int, candidate: User, question_
     return SaveResult(decision.ack_seq, decision.applied, remaining_seconds(attempt.deadline_at, now))
 
 
-def _grade(session: Session, attempt: Attempt, overrides: dict[int, dict] | None = None) -> tuple[Fraction, Fraction]:
-    """Score from stored answers and pinned versions only (``overrides``: corrected specs by version id)."""
+def grade_attempt(session: Session, attempt: Attempt, *, extra_overrides: dict[int, dict] | None = None,
+                  write_credit: bool = True) -> tuple[Fraction, Fraction]:
+    """Score from stored answers and pinned versions only; applied key corrections replace their version's spec.
+
+    ``extra_overrides`` (corrected specs by pinned version id) is for a regrade dry run.
+    """
     paper = session.get(Paper, attempt.paper_id)
     ids = [i["q"] for i in paper.items]
     specs = {v.id: v.spec for v in session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(ids)))}
-    specs.update(overrides or {})
+    for regrade in session.scalars(select(Regrade).where(Regrade.session_id == attempt.session_id)):
+        specs[regrade.from_version_id] = session.get(QuestionVersion, regrade.to_version_id).spec
+    specs.update(extra_overrides or {})
     answers = {a.question_version_id: a for a in session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
     items = []
     for item in paper.items:
         answer = answers.get(item["q"])
         credit = grade(spec_from_dict(specs[item["q"]]), answer.response if answer else None)
-        if answer is not None and overrides is None:
+        if answer is not None and write_credit:
             answer.credit = Decimal(credit.numerator) / Decimal(credit.denominator)
         items.append((Fraction(item["points"]), credit))
     score = score_paper(items)
     return score.raw, score.percent
 
 
-def _store_score(attempt: Attempt, raw: Fraction, pct: Fraction, pass_mark: Decimal) -> None:
+def store_score(attempt: Attempt, raw: Fraction, pct: Fraction, pass_mark: Decimal) -> None:
     # Round down for storage and display: 59.996 must never show as a pass. ``passed`` uses the exact value.
     attempt.score = (Decimal(raw.numerator) / Decimal(raw.denominator)).quantize(Decimal("0.01"), ROUND_DOWN)
     attempt.percent = (Decimal(pct.numerator) / Decimal(pct.denominator)).quantize(Decimal("0.01"), ROUND_DOWN)
@@ -212,9 +219,9 @@ def submit_attempt(session: Session, *, attempt_id: int, by: SubmittedBy, now: d
         raise NotFound()
     if attempt.status == AttemptStatus.SUBMITTED:
         return attempt
-    raw, pct = _grade(session, attempt)
+    raw, pct = grade_attempt(session, attempt)
     exam = session.get(Exam, session.get(ExamSession, attempt.session_id).exam_id)
-    _store_score(attempt, raw, pct, Decimal(exam.pass_mark))
+    store_score(attempt, raw, pct, Decimal(exam.pass_mark))
     attempt.status, attempt.submitted_at, attempt.submitted_by = AttemptStatus.SUBMITTED, now, by
     log(session, attempt, "auto_submit" if by == SubmittedBy.SWEEPER else "submit", now,
         details={"by": str(by), "percent": str(attempt.percent)})

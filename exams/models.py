@@ -195,3 +195,17 @@ class PracticalSheet(Base):
     percent: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     redline_violations: Mapped[list] = mapped_column(JSON, default=list)
     submitted_at: Mapped[datetime]
+
+
+class Regrade(Base):
+    """A key correction applied to a session: answers to ``from_version`` are graded with ``to_version``."""
+
+    __tablename__ = "exam_regrades"
+    __table_args__ = (UniqueConstraint("session_id", "from_version_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("exam_sessions.id"), index=True)
+    from_version_id: Mapped[int] = mapped_column(ForeignKey("lms_question_versions.id"))
+    to_version_id: Mapped[int] = mapped_column(ForeignKey("lms_question_versions.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("core_users.id"))
+    applied_at: Mapped[datetime]

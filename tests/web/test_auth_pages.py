@@ -88,3 +88,9 @@ def test_pages_use_system_fonts_and_a_manifest(client):
     assert 'rel="manifest"' in html and "fonts.googleapis" not in html
     css = client.get("/static/app.css").get_data(as_text=True)
     assert "@font-face" not in css
+
+
+@pytest.mark.parametrize("path", ["/login", "/register"])
+def test_password_fields_render_as_password_inputs(client, path):
+    html = client.get(path).get_data(as_text=True)
+    assert 'type="password"' in html and 'type="None"' not in html

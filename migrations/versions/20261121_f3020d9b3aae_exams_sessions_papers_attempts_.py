@@ -1,8 +1,8 @@
-"""exams sessions papers attempts practical
+"""exams sessions papers attempts practical regrades
 
-Revision ID: c2c58cce5e12
+Revision ID: f3020d9b3aae
 Revises: e68deb8400b7
-Create Date: 2026-11-21 05:53:37.035929
+Create Date: 2026-11-21 05:58:53.936690
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 import core.db
 
 
-revision = 'c2c58cce5e12'
+revision = 'f3020d9b3aae'
 down_revision = 'e68deb8400b7'
 branch_labels = None
 depends_on = None
@@ -131,6 +131,23 @@ def upgrade() -> None:
     with op.batch_alter_table('exam_practical_assessments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_exam_practical_assessments_registration_id'), ['registration_id'], unique=False)
 
+    op.create_table('exam_regrades',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('from_version_id', sa.Integer(), nullable=False),
+    sa.Column('to_version_id', sa.Integer(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('applied_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['core_users.id'], name=op.f('fk_exam_regrades_actor_id_core_users')),
+    sa.ForeignKeyConstraint(['from_version_id'], ['lms_question_versions.id'], name=op.f('fk_exam_regrades_from_version_id_lms_question_versions')),
+    sa.ForeignKeyConstraint(['session_id'], ['exam_sessions.id'], name=op.f('fk_exam_regrades_session_id_exam_sessions')),
+    sa.ForeignKeyConstraint(['to_version_id'], ['lms_question_versions.id'], name=op.f('fk_exam_regrades_to_version_id_lms_question_versions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exam_regrades')),
+    sa.UniqueConstraint('session_id', 'from_version_id', name=op.f('uq_exam_regrades_session_id_from_version_id'))
+    )
+    with op.batch_alter_table('exam_regrades', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_exam_regrades_session_id'), ['session_id'], unique=False)
+
     op.create_table('exam_attempts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('paper_id', sa.Integer(), nullable=False),
@@ -222,6 +239,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_exam_attempts_open_deadline')
 
     op.drop_table('exam_attempts')
+    with op.batch_alter_table('exam_regrades', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_exam_regrades_session_id'))
+
+    op.drop_table('exam_regrades')
     with op.batch_alter_table('exam_practical_assessments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_exam_practical_assessments_registration_id'))
 
