@@ -6,14 +6,17 @@ import logging
 
 from flask import Flask
 
+from certificates.jobs import make_jobs as certificate_jobs
 from core.jobs import HEARTBEAT_JOB, Job
 from core.settings import Settings
 from core.startup import check_pdf_stack
+from exams.base_jobs import make_jobs as exam_day_jobs
 from exams.jobs import make_jobs as exam_jobs
 
 
 def load_models() -> None:
     """Import every package's models so ``Base.metadata`` knows all tables (Alembic, tests)."""
+    import certificates.models  # noqa: F401
     import core.models  # noqa: F401
     import exams.models  # noqa: F401
     import lms.models  # noqa: F401
@@ -21,7 +24,7 @@ def load_models() -> None:
 
 def jobs(settings: Settings) -> list[Job]:
     """Every scheduled job of the platform, run by ``flask jobs run`` in one scheduler process."""
-    return [HEARTBEAT_JOB, *exam_jobs(grace_s=settings.exam_grace_s)]
+    return [HEARTBEAT_JOB, *exam_jobs(grace_s=settings.exam_grace_s), *exam_day_jobs(), *certificate_jobs()]
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -30,9 +33,12 @@ def create_app(settings: Settings | None = None) -> Flask:
                 instance_path=str(settings.instance_path))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    from certificates import api as certificates_api
+    from certificates import views as certificates_views
     from core import api_views, cli, views
     from core.web import csrf, init_web
     from exams import api as exams_api
+    from exams import base_views, staff_views
     from exams import views as exams_views
     from lms import api as lms_api
     from lms import bank_views
@@ -40,9 +46,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     from lms import views as lms_views
 
     init_web(app, settings)
-    for blueprint in (views.bp, lms_views.bp, bank_views.bp, exams_views.bp):
+    for blueprint in (views.bp, lms_views.bp, bank_views.bp, exams_views.bp, base_views.bp, staff_views.bp,
+                      certificates_views.bp):
         app.register_blueprint(blueprint)
-    for blueprint in (api_views.bp, lms_api.bp, exams_api.bp):
+    for blueprint in (api_views.bp, lms_api.bp, exams_api.bp, certificates_api.bp):
         app.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # API: bearer tokens; cookie sessions are CSRF-checked in core.api
     cli.register(app, lambda: jobs(settings))

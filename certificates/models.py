@@ -1,0 +1,3 @@
+"""Certificate tables (see the certificates issue)."""
+
+from __future__ import annotations
