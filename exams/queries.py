@@ -121,3 +121,28 @@ def my_registrations(session: Session, user_id: int) -> list[tuple]:
         .outerjoin(Attempt, Attempt.paper_id == Paper.id)
         .where(Registration.user_id == user_id).order_by(ExamSession.starts_at.desc())).all()
     return [tuple(r) for r in rows]
+
+
+def session_attempts(session: Session, session_id: int) -> list[tuple]:
+    """(registration, user, attempt or None) for every registered candidate of a session."""
+    from exams.models import Registration
+
+    return [tuple(r) for r in session.execute(
+        select(Registration, User, Attempt).join(User, User.id == Registration.user_id)
+        .outerjoin(Paper, Paper.registration_id == Registration.id)
+        .outerjoin(Attempt, Attempt.paper_id == Paper.id)
+        .where(Registration.session_id == session_id).order_by(Registration.id)).all()]
+
+
+def sheets_of(session: Session, assessment_id: int) -> list:
+    from exams.models import PracticalSheet
+
+    return list(session.scalars(select(PracticalSheet).where(PracticalSheet.assessment_id == assessment_id)
+                                .order_by(PracticalSheet.id)))
+
+
+def own_sheet(session: Session, assessment_id: int, examiner_id: int):
+    from exams.models import PracticalSheet
+
+    return session.scalar(select(PracticalSheet).where(PracticalSheet.assessment_id == assessment_id,
+                                                       PracticalSheet.examiner_id == examiner_id))

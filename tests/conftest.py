@@ -164,3 +164,11 @@ def csrf_token(html: str) -> str:
 
 def b64key() -> str:
     return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def login_as(client, cipher, user, password: str = "Passw0rd!") -> str:
+    """Log ``user`` in through the real form; returns a CSRF token for later posts."""
+    page = client.get("/login")
+    client.post("/login", data={"csrf_token": csrf_token(page.get_data(as_text=True)),
+                                "phone": cipher.decrypt(user.phone_enc, purpose="phone"), "password": password})
+    return csrf_token(client.get("/login").get_data(as_text=True))

@@ -8,14 +8,18 @@ declared public makes this test fail until someone says which it is.
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
 from core import apikeys
 from core.models import Membership, OrgKind, Role
 from exams.attempts import start_attempt
+from exams.models import Registration
+from exams.practical import assessment_for, create_task
 from lms.models import QuestionBank
 from tests.conftest import csrf_token
+from tests.exams.test_practical import WALL_PANEL
 from tests.exams.world import build_world
 from tests.factories import NOW, PASSWORD, make_org, make_staff
 
@@ -50,6 +54,7 @@ TENANT_OBJECTS = {
     "bank_id": lambda t: t.bank.id,
     "session_id": lambda t: t.exam_session.id,
     "attempt_id": lambda t: t.attempt.id,
+    "assessment_id": lambda t: t.assessment.id,
 }
 
 # Endpoints that are open to every worker across tenants, and why (they still refuse the ineligible).
@@ -76,6 +81,8 @@ def tenants(session, cipher, tmp_path):
     b.exam_session = world.exam_session
     b.attempt = start_attempt(session, exam_session=world.exam_session, candidate=world.candidates[0],
                               device_id="d", now=NOW + timedelta(minutes=1)).attempt
+    task = create_task(session, exam=world.exam, title="实操", checklist=WALL_PANEL, max_gap=Decimal(10), now=NOW)
+    b.assessment = assessment_for(session, registration=session.query(Registration).one(), task=task)
     session.commit()
     return a, b
 
