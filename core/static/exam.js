@@ -60,7 +60,7 @@
     net.textContent = online ? msg.online : msg.offline;
     net.className = "badge " + (online ? "ok" : "warn");
     var n = pendingCount();
-    document.getElementById("pending").textContent = n ? msg.pending.replace("%(n)s", n) : "";
+    document.getElementById("pending").textContent = n ? msg.pending.replace("{n}", n) : "";
   }
 
   // Restore what this phone knows that the page (possibly an older cached copy) does not.
@@ -107,12 +107,15 @@
         resync(body.remaining_s);
         if (body.closed) { stopped = true; notice(msg.closed); }
       });
+    }).catch(function (err) {
+      if (!stopped) state(qid, msg.unsaved);  // offline or refused: it stays queued on the phone
+      throw err;
     });
   }
   function flush() {
     if (flushing || stopped) return Promise.resolve();
     var queue = Object.keys(local).filter(function (q) { return !local[q].acked; });
-    if (!queue.length) { showNet(navigator.onLine); return Promise.resolve(); }
+    if (!queue.length || !navigator.onLine) { showNet(navigator.onLine); return Promise.resolve(); }
     flushing = true;
     var chain = Promise.resolve();
     queue.forEach(function (qid) { chain = chain.then(function () { return saveOne(qid); }); });

@@ -257,3 +257,41 @@ def test_fifty_candidates_saving_at_once_lose_no_acknowledged_answer(engine, ses
     have = {(a.attempt_id, a.question_version_id): a.seq for a in session.scalars(select(Answer))}
     missing = [(a, q, s, have.get((a, q))) for a, q, s in acked if have.get((a, q)) != s]
     assert not missing
+
+
+def test_a_submission_racing_an_autosave_grades_exactly_what_was_acknowledged(engine, session, cipher, tmp_path):
+    from core.models import User
+
+    world = build_world(session, cipher, tmp_path)
+    user = world.candidates[0]
+    attempt = start(session, world, now=NOW)
+    qid = first_question(session, attempt)
+    factory = make_session_factory(engine)
+    results = {}
+    barrier = threading.Barrier(2)
+
+    def saver():
+        barrier.wait()
+        with factory() as s, transaction(s):
+            results["save"] = save_answer(s, attempt_id=attempt.id, candidate=s.get(User, user.id),
+                                          question_version_id=qid, response=_key_of(s, qid), seq=1,
+                                          device_id="phone-1", now=NOW + timedelta(minutes=5), grace_s=GRACE)
+
+    def submitter():
+        barrier.wait()
+        with factory() as s, transaction(s):
+            submit_attempt(s, attempt_id=attempt.id, by=SubmittedBy.CANDIDATE, now=NOW + timedelta(minutes=5),
+                           candidate=s.get(User, user.id))
+
+    threads = [threading.Thread(target=saver), threading.Thread(target=submitter)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    session.rollback()
+    session.expire_all()
+    final = session.get(Attempt, attempt.id)
+    if results["save"].applied:
+        assert final.score == 10
+    else:
+        assert results["save"].closed and final.score == 0 and stored(session, attempt, qid) is None
