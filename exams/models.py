@@ -57,6 +57,31 @@ class Exam(Base):
     created_at: Mapped[datetime]
 
 
+class Venue(Base):
+    """A training base's exam venue (address) with its rooms."""
+
+    __tablename__ = "exam_venues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("core_organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    address: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]
+
+
+class VenueRoom(Base):
+    """A room of a venue; seats are numbered 1..seats and filled in (position, id) order."""
+
+    __tablename__ = "exam_venue_rooms"
+    __table_args__ = (UniqueConstraint("venue_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("exam_venues.id"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    seats: Mapped[int]
+    position: Mapped[int] = mapped_column(default=0)
+
+
 class ExamSession(Base):
     """One sitting of an exam at a training base; the window bounds every attempt's deadline."""
 
@@ -65,20 +90,80 @@ class ExamSession(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("core_organisations.id"), index=True)
     exam_id: Mapped[int] = mapped_column(ForeignKey("exam_exams.id"), index=True)
+    venue_id: Mapped[int | None] = mapped_column(ForeignKey("exam_venues.id"), index=True)
     title: Mapped[str] = mapped_column(String(160), default="")
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     capacity: Mapped[int]
     registration_opens_at: Mapped[datetime | None]
     registration_closes_at: Mapped[datetime | None]
+    # Candidates may cancel (and the waiting list moves up) until this instant; None: until registration closes.
+    cancel_closes_at: Mapped[datetime | None]
+    # Bookkeeping of the exam-day jobs (the windows themselves are derived from the times above).
+    registration_opened_at: Mapped[datetime | None]
+    registration_closed_at: Mapped[datetime | None]
     paused_at: Mapped[datetime | None]
+    pause_reason: Mapped[str] = mapped_column(String(200), default="")
     papers_generated_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
 
+class StaffDuty(StrEnum):
+    INVIGILATOR = "invigilator"
+    EXAMINER = "examiner"
+
+
+class SessionStaff(Base):
+    """A staff member on duty at a session: an invigilator in a room, or an examiner of practical tasks."""
+
+    __tablename__ = "exam_session_staff"
+    __table_args__ = (UniqueConstraint("session_id", "user_id", "duty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("exam_sessions.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_users.id"))
+    duty: Mapped[str] = mapped_column(String(20))
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("exam_venue_rooms.id"))
+    created_at: Mapped[datetime]
+
+
+class SessionPause(Base):
+    """One pause of a whole session: every in-progress deadline moved by ``resumed_at - paused_at``."""
+
+    __tablename__ = "exam_session_pauses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("exam_sessions.id"), index=True)
+    paused_at: Mapped[datetime]
+    resumed_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    attempts_moved: Mapped[int] = mapped_column(default=0)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("core_users.id"))
+
+
+class Incident(Base):
+    """The invigilators' log of a session: notes, pauses, extra time, forced submissions."""
+
+    __tablename__ = "exam_incidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("exam_sessions.id"), index=True)
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("exam_registrations.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("core_users.id"))
+    at: Mapped[datetime]
+
+
 class Registration(Base):
+    """A seat (or a place on the waiting list, ordered by ``created_at``) for one candidate at one session.
+
+    A registered candidate holds a ticket number and, at a session with a venue, a room and seat; the
+    unique constraints make a double-booked seat or a duplicate ticket impossible.
+    """
+
     __tablename__ = "exam_registrations"
-    __table_args__ = (UniqueConstraint("session_id", "user_id"),)
+    __table_args__ = (UniqueConstraint("session_id", "user_id"), UniqueConstraint("session_id", "room_id", "seat_no"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("exam_sessions.id"), index=True)
@@ -86,6 +171,11 @@ class Registration(Base):
     status: Mapped[str] = mapped_column(String(20), default=RegistrationStatus.REGISTERED)
     extra_time_s: Mapped[int] = mapped_column(default=0)
     checked_in_at: Mapped[datetime | None]
+    checked_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_users.id"))
+    ticket_number: Mapped[str | None] = mapped_column(String(16), unique=True)
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("exam_venue_rooms.id"))
+    seat_no: Mapped[int | None]
+    cancelled_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
 

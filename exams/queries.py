@@ -146,3 +146,24 @@ def own_sheet(session: Session, assessment_id: int, examiner_id: int):
 
     return session.scalar(select(PracticalSheet).where(PracticalSheet.assessment_id == assessment_id,
                                                        PracticalSheet.examiner_id == examiner_id))
+
+
+def exams_of(session: Session, org_id: int) -> list[Exam]:
+    return list(session.scalars(select(Exam).where(Exam.org_id == org_id).order_by(Exam.id.desc())))
+
+
+def topics_by_course(session: Session) -> dict[str, list[tuple[str, int]]]:
+    """Course title -> [(topic, questions)] so staff can write a blueprint the bank can fill."""
+    from sqlalchemy import func
+
+    from lms.models import Course, Question, QuestionBank
+
+    rows = session.execute(
+        select(Course.title, Question.topic, func.count(Question.id))
+        .join(QuestionBank, QuestionBank.course_id == Course.id).join(Question, Question.bank_id == QuestionBank.id)
+        .where(QuestionBank.org_id.is_(None), Question.is_retired.is_(False))
+        .group_by(Course.title, Question.topic).order_by(Course.title, Question.topic)).all()
+    out: dict[str, list[tuple[str, int]]] = {}
+    for title, topic, n in rows:
+        out.setdefault(title, []).append((topic, n))
+    return out

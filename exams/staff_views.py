@@ -19,8 +19,11 @@ from core.errors import DomainError, NotFound
 from core.forms import ConfirmForm
 from core.models import Role
 from core.web import db
-from exams import analysis, practical, queries
+from exams import analysis, papers, practical, queries
+from exams.blueprint_text import parse_blueprint
+from exams.forms import ExamForm
 from exams.models import Attempt, ExamSession, PracticalAssessment, PracticalTask, Registration
+from lms.queries import catalogue
 
 bp = Blueprint("exam_staff", __name__, template_folder="templates")
 
@@ -155,3 +158,26 @@ def sign_off(org_id: int, assessment_id: int):
         except DomainError as exc:
             flash(exc.message, "error")
     return redirect(url_for("exam_staff.practical_sheet", org_id=org_id, assessment_id=assessment.id))
+
+
+@bp.route("/orgs/<int:org_id>/exams", methods=["GET", "POST"])
+@login_required
+def exams(org_id: int):
+    """Exam definitions of a base; a blueprint the bank cannot fill is refused, naming the short topic."""
+    check_org_access(current_user, org_id)
+    check_org_access(current_user, org_id, Role.BASE_ADMIN)
+    form = ExamForm()
+    form.course_id.choices = [(c.id, c.title) for c in catalogue(db())]
+    if form.validate_on_submit():
+        try:
+            with transaction(db()):
+                papers.create_exam(db(), org_id=org_id, course_id=form.course_id.data, title=form.title.data,
+                                   level=form.level.data, blueprint=parse_blueprint(form.blueprint.data),
+                                   duration_s=form.minutes.data * 60, pass_mark=Decimal(form.pass_mark.data),
+                                   review_policy=form.review_policy.data, now=utcnow())
+            flash(_("考试已创建。"), "success")
+            return redirect(url_for("exam_staff.exams", org_id=org_id))
+        except DomainError as exc:
+            form.blueprint.errors = [*form.blueprint.errors, exc.message]
+    return render_template("exams/staff/exams.html", form=form, rows=queries.exams_of(db(), org_id),
+                           topics=queries.topics_by_course(db()))

@@ -94,3 +94,17 @@ def test_analysis_page_runs_a_dry_run_before_applying(client, session, cipher, t
     assert "试算结果" in dry
     applied = client.post(url, data={"csrf_token": token, "apply": "1"}).get_data(as_text=True)
     assert "已按更正后的答案重新评分" in applied and "待更正的答案" not in applied
+
+
+def test_base_admin_defines_an_exam_and_a_short_topic_is_named(client, session, cipher, tmp_path):
+    world = build_world(session, cipher, tmp_path)
+    admin = make_staff(session, cipher, world.base, Role.BASE_ADMIN)
+    session.commit()
+    token = login_as(client, cipher, admin)
+    url = f"/orgs/{world.base.id}/exams"
+    base = {"csrf_token": token, "title": "信号工考试", "course_id": str(world.course.id), "level": "五级",
+            "minutes": "60", "pass_mark": "60", "review_policy": "score_only"}
+    short = client.post(url, data={**base, "blueprint": "angles 9 10\nsignals 1 10"}).get_data(as_text=True)
+    assert "angles" in short and "考试已创建" not in short
+    ok = client.post(url, data={**base, "blueprint": "angles 5 10\nsignals 5 10"}, follow_redirects=True)
+    assert "考试已创建" in ok.get_data(as_text=True) and "信号工考试" in ok.get_data(as_text=True)
