@@ -11,6 +11,7 @@ from core.jobs import HEARTBEAT_JOB, Job
 from core.settings import Settings
 from core.startup import check_pdf_stack
 from exams.base_jobs import make_jobs as exam_day_jobs
+from exams.competitions.jobs import make_jobs as competition_jobs
 from exams.jobs import make_jobs as exam_jobs
 
 
@@ -18,13 +19,15 @@ def load_models() -> None:
     """Import every package's models so ``Base.metadata`` knows all tables (Alembic, tests)."""
     import certificates.models  # noqa: F401
     import core.models  # noqa: F401
+    import exams.competitions.models  # noqa: F401
     import exams.models  # noqa: F401
     import lms.models  # noqa: F401
 
 
 def jobs(settings: Settings) -> list[Job]:
     """Every scheduled job of the platform, run by ``flask jobs run`` in one scheduler process."""
-    return [HEARTBEAT_JOB, *exam_jobs(grace_s=settings.exam_grace_s), *exam_day_jobs(), *certificate_jobs()]
+    return [HEARTBEAT_JOB, *exam_jobs(grace_s=settings.exam_grace_s), *exam_day_jobs(), *certificate_jobs(),
+            *competition_jobs()]
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -40,6 +43,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     from exams import api as exams_api
     from exams import base_views, staff_views
     from exams import views as exams_views
+    from exams.competitions import api as competitions_api
+    from exams.competitions import views as competitions_views
     from lms import api as lms_api
     from lms import bank_views
     from lms import cli as lms_cli
@@ -47,9 +52,9 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     init_web(app, settings)
     for blueprint in (views.bp, lms_views.bp, bank_views.bp, exams_views.bp, base_views.bp, staff_views.bp,
-                      certificates_views.bp):
+                      certificates_views.bp, competitions_views.bp):
         app.register_blueprint(blueprint)
-    for blueprint in (api_views.bp, lms_api.bp, exams_api.bp, certificates_api.bp):
+    for blueprint in (api_views.bp, lms_api.bp, exams_api.bp, certificates_api.bp, competitions_api.bp):
         app.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # API: bearer tokens; cookie sessions are CSRF-checked in core.api
     cli.register(app, lambda: jobs(settings))

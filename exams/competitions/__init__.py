@@ -1,0 +1,1 @@
+"""Skills competitions: marking schemes, judges, scores, locks, appeals, results and awards."""

@@ -1,0 +1,3 @@
+"""Competition tables."""
+
+from __future__ import annotations
