@@ -26,7 +26,7 @@ from core.forms import (
 )
 from core.jobs import scheduler_health
 from core.models import ApiKey, Membership, Organisation, OrgKind
-from core.web import cipher, client_ip, db, limiter, roles_required_page
+from core.web import attach_error, cipher, client_ip, db, limiter, roles_required_page
 
 bp = Blueprint("core", __name__)
 
@@ -34,15 +34,6 @@ bp = Blueprint("core", __name__)
 def _safe_next(default: str) -> str:
     target = request.args.get("next") or ""
     return target if target.startswith("/") and not target.startswith("//") else default
-
-
-def _attach(form, exc: DomainError) -> None:
-    """Show a domain error on the field it names, or as a page message."""
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, exc.message]
-    else:
-        flash(exc.message, "error")
 
 
 @bp.get("/")
@@ -88,7 +79,7 @@ def register():
                     name=form.name.data, id_number=form.id_number.data, consent=bool(form.consent.data),
                     now=utcnow(), ip=client_ip())
         except DomainError as exc:
-            _attach(form, exc)
+            attach_error(form, exc)
         else:
             session.clear()
             login_user(user)
@@ -133,7 +124,7 @@ def change_password():
                                          new_password=form.new_password.data, now=utcnow(), cipher=cipher(),
                                          ip=client_ip())
         except DomainError as exc:
-            _attach(form, exc)
+            attach_error(form, exc)
         else:
             login_user(current_user)  # re-issue the session with the new auth version
             flash(_("密码已修改。"), "success")
@@ -189,7 +180,7 @@ def admin_orgs():
                     org = orgs.create_organisation(db(), actor_id=current_user.id, kind=form.kind.data,
                                                    name=form.name.data, region=form.region.data, now=utcnow())
             except DomainError as exc:
-                _attach(form, exc)
+                attach_error(form, exc)
             else:
                 flash(_("已创建机构：%(name)s", name=org.name), "success")
                 return redirect(url_for("core.admin_org", org_id=org.id))
@@ -213,7 +204,7 @@ def admin_org(org_id: int):
                                                     name=form.name.data, phone=form.phone.data,
                                                     role=form.role.data, now=utcnow())
         except DomainError as exc:
-            _attach(form, exc)
+            attach_error(form, exc)
         else:
             flash(_("已为 %(name)s 授予角色。", name=user.name), "success")
             if not new_password:

@@ -212,6 +212,15 @@ def roles_required_page(check):
     return decorate
 
 
+def attach_error(form, exc: DomainError) -> None:
+    """Show a domain error on the form field it names, or as a page message when it names none."""
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = [*field.errors, exc.message]
+    else:
+        flash(exc.message, "error")
+
+
 def form_errors_to_flash(form) -> None:
     for field_name, errors in form.errors.items():
         label = getattr(form, field_name).label.text if hasattr(form, field_name) else field_name

@@ -22,7 +22,7 @@ from core.db import transaction
 from core.errors import DomainError, NotFound
 from core.models import Organisation, OrgKind
 from core.views import ACCOUNT_LINKS
-from core.web import client_ip, db, roles_required_page
+from core.web import attach_error, client_ip, db, roles_required_page
 from lms import banks
 from lms.bank_forms import BankForm, ImportForm
 from lms.models import QuestionBank
@@ -56,14 +56,6 @@ def _scope(org_id: int, bank_id: int | None = None) -> tuple[Organisation, Quest
     return org, bank
 
 
-def _attach(form, exc: DomainError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, exc.message]
-    else:
-        flash(exc.message, "error")
-
-
 @bp.get("/banks")
 @roles_required_page(lambda user: bool(banks.bases_staffed_by(db(), user)))
 def my_banks():
@@ -87,7 +79,7 @@ def bank_list(org_id: int):
                 bank = banks.create_bank(db(), actor_id=current_user.id, org=org, name=form.name.data,
                                          course_id=form.chosen_course_id, now=utcnow())
         except DomainError as exc:
-            _attach(form, exc)
+            attach_error(form, exc)
         else:
             flash(_("已建立题库：%(name)s", name=bank.name), "success")
             return redirect(url_for("banks.bank_page", org_id=org.id, bank_id=bank.id))
@@ -119,7 +111,7 @@ def import_file(org_id: int, bank_id: int):
                     file_format=form.file_format.data or None, skip_errors=form.skip_errors.data, now=utcnow(),
                     ip=client_ip())
         except DomainError as exc:
-            _attach(form, exc)
+            attach_error(form, exc)
     failed = report is None or report.is_refused
     return _render_bank(org, bank, form, report, status=422 if failed else 200)
 
