@@ -44,6 +44,7 @@ translations: venv
 
 db: venv
 	$(BIN)/flask --app app db upgrade
+	$(BIN)/flask --app app content sync
 	$(BIN)/flask --app app demo seed
 
 lint: venv

@@ -30,6 +30,23 @@ def jobs(settings: Settings) -> list[Job]:
             *competition_jobs()]
 
 
+def demo_seeders() -> list:
+    """Demo data beyond accounts, each ``(session, cipher) -> lines``, run in one transaction each."""
+
+    def exams_demo(session, cipher):
+        from core.accounts import find_by_phone
+        from core.clock import utcnow
+        from core.db import transaction
+        from core.demo import WORKERS
+        from exams.demo import seed_demo
+
+        with transaction(session):
+            workers = [u for u in (find_by_phone(session, cipher, w[0]) for w in WORKERS) if u]
+            return seed_demo(session, cipher=cipher, now=utcnow(), workers=workers)
+
+    return [exams_demo]
+
+
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask(__name__, template_folder="core/templates", static_folder="core/static",
@@ -57,7 +74,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     for blueprint in (api_views.bp, lms_api.bp, exams_api.bp, certificates_api.bp, competitions_api.bp):
         app.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # API: bearer tokens; cookie sessions are CSRF-checked in core.api
-    cli.register(app, lambda: jobs(settings))
+    cli.register(app, lambda: jobs(settings), demo_seeders)
     lms_cli.register(app)
     check_pdf_stack(app.logger)
     return app

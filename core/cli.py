@@ -30,7 +30,7 @@ def upgrade_database(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
 
 
-def register(app: Flask, jobs: Callable[[], list[Job]]) -> None:
+def register(app: Flask, jobs: Callable[[], list[Job]], seeders: Callable[[], list[Callable]]) -> None:
     db_group = AppGroup("db", help="Database schema.")
     audit_group = AppGroup("audit", help="Audit log.")
     jobs_group = AppGroup("jobs", help="Scheduled jobs.")
@@ -68,6 +68,9 @@ def register(app: Flask, jobs: Callable[[], list[Job]]) -> None:
 
         with state().session_factory() as session:
             logins = seed(session, cipher=state().cipher)
+            for seeder in seeders():  # the other packages' demo data, composed by app.py
+                for line in seeder(session, state().cipher):
+                    click.echo(line)
         click.echo("demo logins (password for all: Demo1234):")
         for role, phone, name in logins:
             click.echo(f"  {role:<18} {phone}  {name}")
