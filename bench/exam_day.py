@@ -1,0 +1,271 @@
+"""Exam-day load test: candidates start within a window, answer a question every 10 s, and submit.
+
+    python -m bench.exam_day --db sqlite --candidates 1000 --duration 60
+    python -m bench.exam_day --db postgres --candidates 1000 --duration 60
+
+It builds a fresh database (SQLite file or a new PostgreSQL database), a question bank, an exam, a
+session and N registered candidates with papers; serves the app with gunicorn (2 workers) on loopback;
+drives the real API with an open-loop generator (aiohttp); then serves the bare one-upsert Flask app the
+same way and measures it with the same generator. Prints a JSON summary and a Markdown row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import random
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import aiohttp
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN = os.environ.get("PREFABSKILLS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_database(kind: str, workdir: Path) -> tuple[str, callable]:
+    if kind == "sqlite":
+        return f"sqlite:///{workdir / 'bench.sqlite3'}", lambda: None
+    name = f"prefab_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+
+    return make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False), drop
+
+
+def environment(url: str, workdir: Path) -> dict[str, str]:
+    key = base64.b64encode(secrets.token_bytes(32)).decode()
+    return {**os.environ, "PREFABSKILLS_DATABASE_URL": url, "PREFABSKILLS_INSTANCE_PATH": str(workdir),
+            "PREFABSKILLS_SECRET_KEY": secrets.token_urlsafe(32), "PREFABSKILLS_PII_KEYS": f"b1:{key}",
+            "PREFABSKILLS_PII_HASH_KEY": key, "PREFABSKILLS_RATELIMIT_ENABLED": "0", "PYTHONPATH": str(ROOT)}
+
+
+def prepare(env: dict[str, str], candidates: int, workdir: Path) -> list[dict]:
+    """Schema, bank, exam, session, candidates with papers; returns their tokens and session id."""
+    os.environ.update(env)
+    from app import create_app
+    from core import accounts
+    from core.api import issue_token
+    from core.cli import upgrade_database
+    from core.clock import utcnow
+    from core.db import transaction
+    from core.identity import id_check_char
+    from core.models import OrgKind, User
+    from core.orgs import create_organisation
+    from exams.models import Registration, RegistrationStatus
+    from exams.papers import create_exam, generate_papers
+    from exams.sessions import create_session
+    from lms.content import load_all
+    from lms.sync import sync_courses
+
+    upgrade_database(env["PREFABSKILLS_DATABASE_URL"])
+    app = create_app()
+    state = app.extensions["prefabskills"]
+    bank = workdir / "content"
+    write_bank(bank)
+    now = utcnow()
+    out = []
+    with app.test_request_context(), state.session_factory() as session, transaction(session):
+        sync_courses(session, load_all(bank), now=now, media_url=lambda s, n: "")
+        from lms.models import Course
+
+        course = session.query(Course).one()
+        base = create_organisation(session, actor_id=None, kind=OrgKind.TRAINING_BASE, name="压测基地", region="",
+                                   now=now)
+        exam = create_exam(session, org_id=base.id, course_id=course.id, title="压测考试", level="五级",
+                           blueprint=[{"topic": "t1", "count": 25, "points": "2"},
+                                      {"topic": "t2", "count": 25, "points": "2"}], duration_s=3 * 3600, now=now)
+        exam_session = create_session(session, exam=exam, starts_at=now - timedelta(minutes=5),
+                                      ends_at=now + timedelta(hours=4), capacity=candidates, now=now)
+        password_hash = accounts.hash_password("Bench12345")
+        for n in range(candidates):
+            first17 = f"1101051990{(n % 12) + 1:02d}{(n % 28) + 1:02d}{n % 1000:03d}"
+            user = User(name="考生", password_hash=password_hash, created_at=now, consent_at=now)
+            accounts.set_phone(user, f"136{n:08d}", state.cipher)
+            accounts.set_id_number(user, first17 + id_check_char(first17), state.cipher)
+            session.add(user)
+            session.flush()
+            session.add(Registration(session_id=exam_session.id, user_id=user.id,
+                                     status=RegistrationStatus.REGISTERED, created_at=now))
+            token, _ = issue_token(user, now=now)
+            out.append({"token": token, "session_id": exam_session.id})
+        session.flush()
+        generate_papers(session, exam_session=exam_session, now=now)
+    state.engine.dispose()
+    return out
+
+
+def write_bank(root: Path) -> None:
+    course = root / "benchbank"
+    (course / "lessons").mkdir(parents=True, exist_ok=True)
+    (course / "questions").mkdir(exist_ok=True)
+    (course / "course.yaml").write_text("slug: benchbank\ntitle: 压测题库\n", encoding="utf-8")
+    for t in ("t1", "t2"):
+        (course / "lessons" / f"0{t[1]}-{t}.md").write_text(
+            f"---\ntitle: {t}\nminutes: 5\ntopic: {t}\n---\n正文\n\n:::redline 红线\n- 注意\n:::\n", encoding="utf-8")
+        lines = [f"topic: {t}", f"lesson: 0{t[1]}-{t}", "questions:"]
+        for i in range(40):
+            lines += [f"  - id: {t}-{i}", "    kind: single", "    facts: [H1]", f"    stem: 题目{t}-{i}",
+                      "    options: {A: 甲, B: 乙, C: 丙, D: 丁}", "    answer: B", "    explanation: 因为",
+                      "    clause: 条款"]
+        (course / "questions" / f"{t}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def serve(target: str, env: dict[str, str], port: int) -> subprocess.Popen:
+    cmd = [str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-k", "gthread", "--threads", "8", "-b", f"127.0.0.1:{port}",
+           "--log-level", "warning", "--timeout", "60", target]
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{target} did not start")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=30)
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+
+
+async def run_exam_day(base: str, people: list[dict], start_window: float, duration: float) -> dict:
+    starts, saves, errors = [], [], []
+    connector = aiohttp.TCPConnector(limit=64)
+    async with aiohttp.ClientSession(base_url=base, connector=connector) as http:
+
+        async def candidate(person: dict, t0: float) -> None:
+            await asyncio.sleep(random.uniform(0, start_window))
+            auth = {"Authorization": f"Bearer {person['token']}"}
+            began = time.perf_counter()
+            async with http.post(f"/api/v1/exam-sessions/{person['session_id']}/attempt", json={"device_id": "b"},
+                                 headers=auth) as resp:
+                body = await resp.json()
+                starts.append(time.perf_counter() - began)
+                if resp.status != 200:
+                    errors.append(("start", resp.status))
+                    return
+            questions, seq = body["questions"], 0
+            await asyncio.sleep(random.uniform(0, 10))
+            while time.perf_counter() - t0 < start_window + duration:
+                seq += 1
+                q = questions[seq % len(questions)]
+                began = time.perf_counter()
+                try:
+                    async with http.put(f"/api/v1/attempts/{body['attempt_id']}/answers/{q['id']}",
+                                        json={"response": random.choice("ABCD"), "seq": seq, "device_id": "b"},
+                                        headers=auth) as resp:
+                        await resp.read()
+                        (saves if resp.status == 200 else errors).append(
+                            time.perf_counter() - began if resp.status == 200 else ("save", resp.status))
+                except aiohttp.ClientError as exc:
+                    errors.append(("save", type(exc).__name__))
+                await asyncio.sleep(10)
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(candidate(p, t0) for p in people))
+    return {"starts": starts, "saves": saves, "errors": errors, "save_window_s": duration}
+
+
+async def run_bare(base: str, rate: float, duration: float) -> dict:
+    latencies, errors = [], []
+    async with aiohttp.ClientSession(base_url=base, connector=aiohttp.TCPConnector(limit=64)) as http:
+
+        async def one(key: int, seq: int) -> None:
+            began = time.perf_counter()
+            async with http.put(f"/bare/{key}", json={"response": "B", "seq": seq}) as resp:
+                await resp.read()
+                (latencies if resp.status == 200 else errors).append(time.perf_counter() - began)
+
+        tasks, t0, n = [], time.perf_counter(), 0
+        while time.perf_counter() - t0 < duration:
+            n += 1
+            tasks.append(asyncio.create_task(one(n % 5000, n)))
+            await asyncio.sleep(max(0.0, t0 + n / rate - time.perf_counter()))
+        await asyncio.gather(*tasks)
+    return {"latencies": latencies, "errors": errors, "elapsed": time.perf_counter() - t0}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--candidates", type=int, default=1000)
+    parser.add_argument("--start-window", type=float, default=60)
+    parser.add_argument("--duration", type=float, default=60, help="seconds of answering after the start window")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="prefab-bench-"))
+    url, drop = make_database(args.db, workdir)
+    try:
+        env = environment(url, workdir)
+        people = prepare(env, args.candidates, workdir)
+        port = free_port()
+        server = serve("app:create_app()", env, port)
+        try:
+            day = asyncio.run(run_exam_day(f"http://127.0.0.1:{port}", people, args.start_window, args.duration))
+        finally:
+            stop(server)
+        rate = len(day["saves"]) / (args.start_window + args.duration)
+        bare_port = free_port()
+        bare_server = serve("bench.bare_app:create_app()", env, bare_port)
+        try:
+            bare = asyncio.run(run_bare(f"http://127.0.0.1:{bare_port}", max(rate, args.candidates / 10), 20))
+        finally:
+            stop(bare_server)
+    finally:
+        drop()
+    summary = {
+        "db": args.db, "candidates": args.candidates, "cores": os.cpu_count(),
+        "starts": len(day["starts"]), "start_p95_ms": round(pct(day["starts"], 95), 1),
+        "saves": len(day["saves"]), "saves_per_s": round(len(day["saves"]) / (args.start_window + args.duration), 1),
+        "offered_saves_per_s": round(args.candidates / 10, 1),
+        "save_p50_ms": round(pct(day["saves"], 50), 1), "save_p95_ms": round(pct(day["saves"], 95), 1),
+        "save_p99_ms": round(pct(day["saves"], 99), 1), "errors": len(day["errors"]),
+        "bare_per_s": round(len(bare["latencies"]) / bare["elapsed"], 1),
+        "bare_p95_ms": round(pct(bare["latencies"], 95), 1), "bare_errors": len(bare["errors"]),
+    }
+    summary["p95_ratio_to_bare"] = round(summary["save_p95_ms"] / summary["bare_p95_ms"], 2) \
+        if summary["bare_p95_ms"] else None
+    print(json.dumps(summary, indent=2))
+    results = ROOT / "bench" / "results"
+    results.mkdir(exist_ok=True)
+    (results / f"exam_day_{args.db}_{args.candidates}.json").write_text(json.dumps(summary, indent=2))
+    if day["errors"]:
+        print("first errors:", day["errors"][:5], file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
