@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -13,8 +14,6 @@ from core.web import state
 
 
 def alembic_config(url: str):
-    from pathlib import Path
-
     from alembic.config import Config
 
     root = Path(__file__).resolve().parent.parent
@@ -42,6 +41,33 @@ def register(app: Flask, jobs: Callable[[], list[Job]], seeders: Callable[[], li
         state().settings.instance_path.mkdir(parents=True, exist_ok=True)
         upgrade_database(state().settings.database_url)
         click.echo("database is at the latest migration")
+
+    @db_group.command("backup")
+    @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+    def db_backup(target: Path) -> None:
+        """Online backup of the SQLite database to TARGET (for PostgreSQL use pg_dump, see docs/OPERATIONS.md)."""
+        from core.maintenance import backup_sqlite
+
+        url = state().settings.database_url
+        if not url.startswith("sqlite:///"):
+            raise click.ClickException("PostgreSQL: use pg_dump -Fc (docs/OPERATIONS.md)")
+        pages = backup_sqlite(Path(url.removeprefix("sqlite:///")), target)
+        click.echo(f"backup written to {target} ({pages} pages, integrity ok)")
+
+    keys_group = AppGroup("keys", help="Encryption keys.")
+
+    @keys_group.command("reencrypt")
+    def keys_reencrypt() -> None:
+        """Re-encrypt personal data under the active PII key (run after putting a new key first)."""
+        from core.clock import utcnow
+        from core.db import transaction
+        from core.maintenance import reencrypt_personal_data
+
+        with state().session_factory() as session, transaction(session):
+            report = reencrypt_personal_data(session, cipher=state().cipher, now=utcnow())
+        click.echo(f"{report.checked} accounts checked, {report.reencrypted} fields re-encrypted")
+
+    app.cli.add_command(keys_group)
 
     @audit_group.command("verify")
     def audit_verify() -> None:

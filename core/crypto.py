@@ -19,6 +19,7 @@ class PiiCipher:
     def __init__(self, keys: dict[str, bytes], active_key_id: str, hash_key: bytes) -> None:
         if active_key_id not in keys:
             raise ValueError("active key id not among keys")
+        self._raw = dict(keys)
         self._keys = {kid: AESGCM(k) for kid, k in keys.items()}
         self._active = active_key_id
         self._hash_key = hash_key
@@ -43,3 +44,11 @@ class PiiCipher:
     @property
     def active_key_id(self) -> str:
         return self._active
+
+    @property
+    def hash_key(self) -> bytes:
+        return self._hash_key
+
+    def raw_key(self, kid: str) -> bytes:
+        """A configured key, for building the cipher of the next rotation step."""
+        return self._raw[kid]
