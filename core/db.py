@@ -6,6 +6,7 @@ add and flush; they never commit.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -64,12 +65,29 @@ def make_engine(url: str, **kwargs: object) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
+        writer = threading.Lock()  # one writer per process at a time: no busy-wait back-off between threads
+
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn) -> None:
             # Writers take the lock up front (no "database is locked" on upgrading a read snapshot to a
             # write); read-only factories ask for a deferred BEGIN so readers never queue behind writers.
             mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-            conn.exec_driver_sql(f"BEGIN {mode}")
+            if mode == "IMMEDIATE":
+                if not writer.acquire(timeout=30):
+                    raise TimeoutError("SQLite writer lock not acquired within 30 s")
+                conn.info["prefab_writer"] = True
+            try:
+                conn.exec_driver_sql(f"BEGIN {mode}")
+            except BaseException:
+                _release(conn)
+                raise
+
+        def _release(conn) -> None:
+            if conn.info.pop("prefab_writer", False):
+                writer.release()
+
+        event.listen(engine, "commit", _release)
+        event.listen(engine, "rollback", _release)
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
