@@ -55,9 +55,12 @@ def start(session_id: int):
 
 
 @bp.get("/attempts/<int:attempt_id>")
-@doc("The attempt's state: remaining seconds, saved answers with their sequence numbers", tags=("exams",))
+@doc("The attempt's state: remaining seconds, paused flag, saved answers with their sequence numbers; "
+     "?view=clock answers only the clock (the phone polls it every 10 s)", tags=("exams",))
 def show(attempt_id: int):
     attempt = queries.own_attempt(db(), attempt_id, require_user())
+    if request.args.get("view") == "clock":
+        return ok(queries.attempt_clock(db(), attempt, now=utcnow()))
     return ok(queries.attempt_json(db(), attempt, now=utcnow()))
 
 
@@ -75,8 +78,11 @@ def save(attempt_id: int, question_id: int):
                                       grace_s=state().settings.exam_grace_s)
     if result.superseded:
         raise Conflict("device_superseded", str(lazy("本场考试已在另一台设备上继续，请使用新设备作答。")))
-    return ok({"seq": result.seq, "applied": result.applied, "remaining_s": result.remaining_s,
-               "closed": result.closed})
+    reply = {"seq": result.seq, "applied": result.applied, "remaining_s": result.remaining_s,
+             "closed": result.closed}
+    if result.paused:  # only while paused, so the reply of a running exam keeps its documented shape
+        reply["paused"] = True
+    return ok(reply)
 
 
 @bp.post("/attempts/<int:attempt_id>/submission")

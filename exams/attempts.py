@@ -38,7 +38,7 @@ from exams.models import (
 from exams.papers import generate_papers
 from exams.rules.scoring import passed, score_paper
 from exams.rules.sequencing import apply_save
-from exams.rules.timing import accepts_answer, deadline_for, is_overdue, remaining_seconds
+from exams.rules.timing import accepts_answer, deadline_for, is_overdue, remaining_seconds, shift_for_pause
 from lms.models import QuestionVersion
 from lms.questions.grading import grade
 from lms.questions.responses import ResponseInvalid, normalize_response
@@ -49,6 +49,14 @@ def log(session: Session, attempt: Attempt, kind: str, now: datetime, *, questio
         seq: int | None = None, device_id: str = "", details: dict | None = None) -> None:
     session.add(AttemptEvent(attempt_id=attempt.id, at=now, kind=kind, question_version_id=question_version_id,
                              seq=seq, device_id=device_id[:64], details=details or {}))
+
+
+def effective_deadline(deadline_at: datetime, paused_at: datetime | None, now: datetime) -> datetime:
+    """The deadline as it stands now: while the session is paused, it moves with the clock (the countdown
+    stands still); ``exams.invigilation.resume_session`` makes the move permanent."""
+    if paused_at is None or now < paused_at:
+        return deadline_at
+    return shift_for_pause(deadline_at, paused_at, now)
 
 
 def _locked(session: Session, attempt_id: int) -> Attempt | None:
@@ -135,6 +143,7 @@ class SaveResult:
     remaining_s: int
     closed: bool = False
     superseded: bool = False  # this device was replaced by another one: not applied, logged
+    paused: bool = False  # the session is paused: the answer is stored, the countdown stands still
 
 
 def save_answer(session: Session, *, attempt_id: int, candidate: User, question_version_id: int, response: object,
@@ -153,7 +162,9 @@ def save_answer(session: Session, *, attempt_id: int, candidate: User, question_
         normalize_response(spec_from_dict(version.spec), response)
     except ResponseInvalid as exc:
         raise ValidationFailed("response_invalid", str(exc), "response") from None
-    if attempt.status != AttemptStatus.IN_PROGRESS or not accepts_answer(attempt.deadline_at, now, grace_s):
+    paused_at = session.get(ExamSession, attempt.session_id).paused_at
+    deadline = effective_deadline(attempt.deadline_at, paused_at, now)
+    if attempt.status != AttemptStatus.IN_PROGRESS or not accepts_answer(deadline, now, grace_s):
         log(session, attempt, "save_late", now, question_version_id=question_version_id, seq=seq,
             device_id=device_id, details={"response": response})
         session.flush()
@@ -162,8 +173,8 @@ def save_answer(session: Session, *, attempt_id: int, candidate: User, question_
         log(session, attempt, "save_old_device", now, question_version_id=question_version_id, seq=seq,
             device_id=device_id, details={"response": response})
         session.flush()  # the caller commits the log entry, then answers 409 device_superseded
-        return SaveResult(seq, applied=False, remaining_s=remaining_seconds(attempt.deadline_at, now),
-                          superseded=True)
+        return SaveResult(seq, applied=False, remaining_s=remaining_seconds(deadline, now), superseded=True,
+                          paused=paused_at is not None)
     answer = session.scalar(select(Answer).where(Answer.attempt_id == attempt.id,
                                                  Answer.question_version_id == question_version_id))
     decision = apply_save(answer.seq if answer else None, seq)
@@ -177,7 +188,8 @@ def save_answer(session: Session, *, attempt_id: int, candidate: User, question_
     log(session, attempt, "save_applied" if decision.applied else "save_stale", now,
         question_version_id=question_version_id, seq=seq, device_id=device_id)
     session.flush()
-    return SaveResult(decision.ack_seq, decision.applied, remaining_seconds(attempt.deadline_at, now))
+    return SaveResult(decision.ack_seq, decision.applied, remaining_seconds(deadline, now),
+                      paused=paused_at is not None)
 
 
 def grade_attempt(session: Session, attempt: Attempt, *, extra_overrides: dict[int, dict] | None = None,
@@ -230,14 +242,19 @@ def submit_attempt(session: Session, *, attempt_id: int, by: SubmittedBy, now: d
 
 
 def sweep_overdue(session: Session, *, now: datetime, grace_s: int) -> int:
-    """Submit every in-progress attempt past deadline + grace. Idempotent; returns how many it closed."""
+    """Submit every in-progress attempt past deadline + grace. Idempotent; returns how many it closed.
+
+    A paused session's attempts are not overdue while the pause lasts (their deadline moves with it).
+    """
     cutoff = now - timedelta(seconds=grace_s)
-    ids = session.scalars(select(Attempt.id).where(Attempt.status == AttemptStatus.IN_PROGRESS,
-                                                   Attempt.deadline_at < cutoff)).all()
+    rows = session.execute(select(Attempt.id, ExamSession.paused_at)
+                           .join(ExamSession, ExamSession.id == Attempt.session_id)
+                           .where(Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.deadline_at < cutoff)).all()
     closed = 0
-    for attempt_id in ids:
+    for attempt_id, paused_at in rows:
         attempt = _locked(session, attempt_id)
-        if attempt.status == AttemptStatus.IN_PROGRESS and is_overdue(attempt.deadline_at, now, grace_s):
+        deadline = effective_deadline(attempt.deadline_at, paused_at, now)
+        if attempt.status == AttemptStatus.IN_PROGRESS and is_overdue(deadline, now, grace_s):
             submit_attempt(session, attempt_id=attempt_id, by=SubmittedBy.SWEEPER, now=now)
             closed += 1
     return closed

@@ -1,7 +1,9 @@
-"""Training-base pages for exam days: venues, sessions, registrations, tickets, check-in, invigilation."""
+"""Training-base pages for exam days: venues, sessions, registrations, tickets, check-in, invigilation,
+calendar and reports. The routes live in three modules on one blueprint (``exams.base_blueprint``)."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from exams import base_admin_views, base_day_views, base_worker_views  # noqa: F401  (they add the routes)
+from exams.base_blueprint import bp
 
-bp = Blueprint("bases", __name__, template_folder="templates")
+__all__ = ["bp"]

@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound
+from core.i18n import lazy
 from core.models import Organisation, User
-from exams.attempts import paper_questions
+from exams.attempts import effective_deadline, paper_questions
 from exams.models import Answer, Attempt, AttemptEvent, AttemptStatus, Exam, ExamSession, Paper
 from exams.rules.blueprint import ReviewPolicy
 from exams.rules.timing import remaining_seconds
@@ -42,15 +43,33 @@ def saved_answers(session: Session, attempt: Attempt) -> dict[int, Answer]:
     return {a.question_version_id: a for a in session.scalars(select(Answer).where(Answer.attempt_id == attempt.id))}
 
 
+def attempt_clock(session: Session, attempt: Attempt, *, now: datetime) -> dict:
+    """The attempt's clock as the phone polls it: remaining seconds (standing still while the session is
+    paused), the paused flag, and a notice to show (pause, or a submission by the invigilator)."""
+    paused_at = session.get(ExamSession, attempt.session_id).paused_at
+    in_progress = attempt.status == AttemptStatus.IN_PROGRESS
+    paused = paused_at is not None and in_progress
+    notice = ""
+    if paused:
+        notice = str(lazy("考试已暂停，计时已停止。答案仍会保存，请听从监考员安排。"))
+    elif not in_progress:
+        notice = str(lazy("已交卷，正在打开结果页…"))
+    return {
+        "attempt_id": attempt.id,
+        "status": attempt.status,
+        "remaining_s": remaining_seconds(effective_deadline(attempt.deadline_at, paused_at, now), now)
+        if in_progress else 0,
+        "paused": paused,
+        "notice": notice,
+        "deadline_at": attempt.deadline_at.isoformat(),
+    }
+
+
 def attempt_json(session: Session, attempt: Attempt, *, now: datetime, took_over: bool = False) -> dict:
     paper = session.get(Paper, attempt.paper_id)
     answers = saved_answers(session, attempt)
     return {
-        "attempt_id": attempt.id,
-        "status": attempt.status,
-        "remaining_s": remaining_seconds(attempt.deadline_at, now) if attempt.status == AttemptStatus.IN_PROGRESS
-        else 0,
-        "deadline_at": attempt.deadline_at.isoformat(),
+        **attempt_clock(session, attempt, now=now),
         "took_over": took_over,
         "questions": paper_questions(session, paper),
         "answers": {str(q): {"response": a.response, "seq": a.seq} for q, a in answers.items()},

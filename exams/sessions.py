@@ -12,6 +12,7 @@ from core.errors import Conflict, NotFound, RuleViolated, ValidationFailed
 from core.i18n import lazy
 from core.models import User
 from exams.models import Exam, ExamSession, Registration, RegistrationStatus
+from exams.seating import admit
 from lms.queries import has_completed_course
 
 
@@ -71,9 +72,10 @@ def register(session: Session, *, exam_session_id: int, candidate: User, now: da
     if seats_taken(session, exam_session.id) >= exam_session.capacity:
         raise Conflict("full", str(lazy("这场考试已满员。")), None)
     if existing is not None:
-        existing.status, existing.created_at = RegistrationStatus.REGISTERED, now
+        existing.status, existing.created_at, existing.cancelled_at = RegistrationStatus.REGISTERED, now, None
+        existing.ticket_number = None  # a fresh ticket: the cancelled one must not open the door again
         session.flush()
-        return existing
+        return admit(session, exam_session=exam_session, registration=existing)
     registration = Registration(session_id=exam_session.id, user_id=candidate.id,
                                 status=RegistrationStatus.REGISTERED, created_at=now)
     try:
@@ -82,7 +84,7 @@ def register(session: Session, *, exam_session_id: int, candidate: User, now: da
             session.flush()
     except IntegrityError:
         raise Conflict("already_registered", str(lazy("您已报名这场考试。")), None) from None
-    return registration
+    return admit(session, exam_session=exam_session, registration=registration)
 
 
 def open_sessions(session: Session, *, now: datetime) -> list[tuple[ExamSession, int]]:

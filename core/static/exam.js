@@ -158,4 +158,28 @@
       if (reg.active) reg.active.postMessage({ type: "save-urls", key: "exam", urls: [location.pathname] });
     });
   }
+
+  // Session pause, extra time and collection by the invigilator reach the phone within 10 s: poll the
+  // attempt's clock, resynchronise the countdown, hold it still while paused, leave when submitted.
+  var clockUrl = root.dataset.submitUrl.replace(/\/submission$/, "") + "?view=clock";
+  var pausedLeft = null;
+  function applyClock(body) {
+    if (body.status === "submitted") {
+      stopped = true; notice(body.notice);
+      setTimeout(function () { window.location.assign(root.dataset.resultUrl); }, 1500);
+      return;
+    }
+    if (body.paused) { pausedLeft = body.remaining_s; notice(body.notice); }
+    else if (pausedLeft !== null) { pausedLeft = null; notice(""); }
+    resync(body.remaining_s);
+  }
+  function pollClock() {
+    if (stopped || submitting) return;
+    fetch(clockUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (resp) { return resp.ok ? resp.json() : null; })
+      .then(function (body) { if (body) applyClock(body); })
+      .catch(function () {});
+  }
+  setInterval(pollClock, 10000);
+  setInterval(function () { if (pausedLeft !== null) resync(pausedLeft); }, 500);
 })();

@@ -18,7 +18,9 @@ from exams.attempts import start_attempt
 from exams.models import Registration
 from exams.practical import assessment_for, create_task
 from lms.models import QuestionBank
+from tests.competitions.world import tenant_competition
 from tests.conftest import csrf_token
+from tests.exams.base_world import add_exam_day_objects
 from tests.exams.test_practical import WALL_PANEL
 from tests.exams.world import build_world
 from tests.factories import NOW, PASSWORD, make_org, make_staff
@@ -32,6 +34,12 @@ PUBLIC_VARIABLES = {
     "lesson_slug": "lesson of a public course",
     "lesson_id": "lesson of a public course (API)",
     "question_id": "question version id inside the caller's own attempt (the attempt is checked)",
+    "fmt": "export format (yaml or xlsx) of an event's marking scheme (the event is checked)",
+    "action": "name of a POST action on a competition module or event (the object is checked)",
+    "file_format": "export format of a session report (csv or xlsx)",
+    "serial": "certificate serial: printed on the certificate; pages need its token, the holder, an enterprise "
+              "account or the issuing base (under its org_id), and answer 404 alike otherwise",
+    "list_number": "number of a public Bitstring Status List of certificate revocations",
 }
 
 
@@ -55,12 +63,21 @@ TENANT_OBJECTS = {
     "session_id": lambda t: t.exam_session.id,
     "attempt_id": lambda t: t.attempt.id,
     "assessment_id": lambda t: t.assessment.id,
+    "competition_id": lambda t: t.competition.id,
+    "event_id": lambda t: t.event.id,
+    "module_id": lambda t: t.module.id,
+    "evidence_id": lambda t: t.evidence.id,
+    "venue_id": lambda t: t.venue.id,
+    "registration_id": lambda t: t.registration.id,
+    "assignment_id": lambda t: t.assignment.id,
 }
 
 # Endpoints that are open to every worker across tenants, and why (they still refuse the ineligible).
 PUBLIC_ENDPOINTS = {
     "exams_api.register": "any worker may register for any base's exam session (422 when not eligible)",
     "exams.register": "same, from the HTML page (redirects with a message)",
+    "competitions.leaderboard": "the venue's public big-screen leaderboard (station codes until decoded)",
+    "bases.join_waitlist": "same, for the waiting list of a full session (redirects with a message)",
 }
 
 
@@ -83,6 +100,8 @@ def tenants(session, cipher, tmp_path):
                               device_id="d", now=NOW + timedelta(minutes=1)).attempt
     task = create_task(session, exam=world.exam, title="实操", checklist=WALL_PANEL, max_gap=Decimal(10), now=NOW)
     b.assessment = assessment_for(session, registration=session.query(Registration).one(), task=task)
+    b.competition, b.event, b.module, b.evidence = tenant_competition(session, cipher)
+    add_exam_day_objects(session, cipher, b, world)
     session.commit()
     return a, b
 
