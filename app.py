@@ -26,8 +26,8 @@ def load_models() -> None:
 
 def jobs(settings: Settings) -> list[Job]:
     """Every scheduled job of the platform, run by ``flask jobs run`` in one scheduler process."""
-    return [HEARTBEAT_JOB, *exam_jobs(grace_s=settings.exam_grace_s), *exam_day_jobs(), *certificate_jobs(),
-            *competition_jobs()]
+    return [HEARTBEAT_JOB, *exam_jobs(grace_s=settings.exam_grace_s), *exam_day_jobs(smtp_url=settings.smtp_url),
+            *certificate_jobs(), *competition_jobs()]
 
 
 def demo_seeders() -> list:

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import smtplib
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -41,9 +40,8 @@ MAX_MAIL_ATTEMPTS = 5
 LOCAL = ZoneInfo("Asia/Shanghai")
 
 
-def make_jobs(*, smtp_url: str | None = None) -> list[Job]:
-    """``smtp_url`` defaults to ``PREFABSKILLS_SMTP_URL`` (the setting of the same name)."""
-    smtp_url = os.environ.get("PREFABSKILLS_SMTP_URL", "") if smtp_url is None else smtp_url
+def make_jobs(*, smtp_url: str = "") -> list[Job]:
+    """Mail delivery runs only when ``smtp_url`` (setting ``PREFABSKILLS_SMTP_URL``) is set."""
     jobs = [
         Job("exams.registration_windows", timedelta(minutes=1), run_registration_windows),
         Job("exams.prepare_papers", timedelta(minutes=1), prepare_papers, lease=timedelta(minutes=10)),
