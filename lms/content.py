@@ -21,6 +21,8 @@ from lms.questions.spec_dict import spec_from_dict, spec_to_dict
 LESSON_NAME = re.compile(r"^(\d{2})-([a-z0-9-]+)\.md$")
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 MAX_FILE_BYTES = 512 * 1024
+# Bump when lms.markdown renders differently, so the next sync writes new lesson versions.
+RENDER_VERSION = 2
 
 
 class ContentError(Exception):
@@ -200,7 +202,7 @@ def _load_lessons(folder: Path, media_names: set[str]) -> list[ParsedLesson]:
             slug=slug, position=int(match.group(1)), title=title, title_en=str(head.get("title_en", "")),
             minutes=minutes, topic=str(head.get("topic", "")), facts=list(head.get("facts", [])),
             clauses=[str(c) for c in head.get("clauses", [])], body_md=body,
-            content_hash=_digest([head, body])))
+            content_hash=_digest([head, body, RENDER_VERSION])))
     if not lessons:
         raise ContentError(folder, None, "课程没有课文")
     return lessons

@@ -53,4 +53,6 @@ def media_refs(markdown: str) -> list[str]:
 
 
 def render_lesson(markdown: str, media_url) -> str:
-    return make_renderer(media_url).render(markdown)
+    html = make_renderer(media_url).render(markdown)
+    # An image alone in its paragraph becomes a figure; a <figure> may not sit inside a <p>.
+    return re.sub(r"<p>\s*(<figure>.*?</figure>)\s*</p>", r"\1", html, flags=re.S)

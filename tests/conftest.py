@@ -100,6 +100,19 @@ def app(settings):
 
 
 @pytest.fixture(autouse=True)
+def _rate_limits_off():
+    """The limiter object is shared by every app in the process; a test that switches it on must not leak."""
+    from core.web import limiter
+
+    yield
+    limiter.enabled = False
+    try:
+        limiter.reset()
+    except Exception:  # nothing stored yet
+        pass
+
+
+@pytest.fixture(autouse=True)
 def _clean_tables(request, database_url):
     """Every test starts from empty tables (the schema stays: migrations ran once per run)."""
     yield

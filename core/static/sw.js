@@ -50,7 +50,11 @@ self.addEventListener("fetch", (event) => {
         if (resp.ok && req.mode === "navigate") {
           // Refresh pages the user saved (lessons, the exam page) so an offline reload shows the latest.
           const copy = resp.clone();
-          caches.open(LESSONS).then((c) => c.match(req.url).then((had) => had && c.put(req.url, copy)));
+          caches.open(LESSONS).then((c) => c.keys().then((saved) => {
+            // Saved copies may carry a query (?offline=1): refresh every one of the same page.
+            const same = saved.filter((k) => new URL(k.url).pathname === url.pathname);
+            return Promise.all(same.map((k) => c.put(k, copy.clone())));
+          }));
         }
         return resp;
       }).catch(() => caches.match(req.url, { ignoreSearch: true })
