@@ -18,6 +18,7 @@ from exams.papers import create_exam, generate_papers, question_pool
 from exams.sessions import create_session, register
 from lms import queries as lms_queries
 from lms import services as lms_services
+from lms.questions.spec_dict import full_credit_response
 
 DEMO_EXAM = "预制构件吊装作业（五级）理论考试"
 
@@ -28,7 +29,7 @@ def _finish_course(session: Session, user: User, course, now: datetime) -> None:
         shown = lms_services.draw_practice(session, user=user, lesson=lesson, attempt_no=0)
         if shown:
             lms_services.submit_practice(session, user=user, lesson=lesson,
-                                         responses={v.id: v.spec["answer"] for v in shown}, now=now)
+                                         responses={v.id: full_credit_response(v.spec) for v in shown}, now=now)
 
 
 def _blueprint(session: Session, course_id: int) -> list[dict]:

@@ -168,3 +168,13 @@ _ANSWER_READERS = {
     QuestionKind.NUMERIC: _read_numeric,
     QuestionKind.SHORT: _read_short,
 }
+
+
+def full_credit_response(data: dict) -> object:
+    """A response, in the shape a phone sends, that earns full credit for the stored spec mapping."""
+    answer = data["answer"]
+    if data["kind"] == "numeric":
+        return answer["value"]
+    if data["kind"] == "short":
+        return answer[0] if isinstance(answer, list) else answer
+    return answer

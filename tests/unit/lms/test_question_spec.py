@@ -194,3 +194,22 @@ def test_kind_and_scoring_given_as_text_become_enums():
 def test_short_answers_written_as_yaml_numbers_become_text():
     spec = spec_from_dict(question(kind="short", answer=[45, "四十五"]))
     assert spec.answer == ("45", "四十五")
+
+
+def test_full_credit_response_earns_full_credit_for_every_kind():
+    from fractions import Fraction
+
+    from lms.questions.grading import grade
+    from lms.questions.spec_dict import full_credit_response, spec_from_dict, spec_to_dict
+
+    samples = [
+        {"kind": "single", "stem": "s", "options": {"A": "a", "B": "b"}, "answer": "B"},
+        {"kind": "multiple", "stem": "s", "options": {"A": "a", "B": "b", "C": "c"}, "answer": ["A", "C"]},
+        {"kind": "truefalse", "stem": "s", "answer": False},
+        {"kind": "ordering", "stem": "s", "options": {"A": "a", "B": "b"}, "answer": ["B", "A"]},
+        {"kind": "numeric", "stem": "s", "answer": {"value": 0.58, "tolerance": 0.01, "unit": "G"}},
+        {"kind": "short", "stem": "s", "answer": ["慢起", "慢起稳升"]},
+    ]
+    for raw in samples:
+        stored = spec_to_dict(spec_from_dict(raw))
+        assert grade(spec_from_dict(stored), full_credit_response(stored)) == Fraction(1), raw["kind"]
