@@ -44,7 +44,16 @@ def demo_seeders() -> list:
             workers = [u for u in (find_by_phone(session, cipher, w[0]) for w in WORKERS) if u]
             return seed_demo(session, cipher=cipher, now=utcnow(), workers=workers)
 
-    return [exams_demo]
+    def competitions_demo(session, cipher):
+        from core.clock import utcnow
+        from core.db import transaction
+        from exams.competitions.demo import seed_demo
+
+        with transaction(session):
+            competition = seed_demo(session, now=utcnow())
+            return [f"demo competition: {competition.title}"]
+
+    return [exams_demo, competitions_demo]
 
 
 def create_app(settings: Settings | None = None) -> Flask:

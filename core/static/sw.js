@@ -1,7 +1,8 @@
 /* PrefabSkills service worker: app shell cache; lesson pages saved for offline reading by request. */
-const SHELL = "shell-v2";
+const SHELL = "shell-v3";
 const LESSONS = "lessons-v1";
-const SHELL_URLS = ["/static/app.css", "/static/icon.svg", "/static/sw-register.js", "/static/exam.js", "/offline"];
+const SHELL_URLS = ["/static/app.css", "/static/icon.svg", "/static/sw-register.js", "/static/exam.js", "/static/judge.js",
+  "/static/competitions/competitions.css", "/offline"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(SHELL).then((c) => c.addAll(SHELL_URLS)).then(() => self.skipWaiting()));
