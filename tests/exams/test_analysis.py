@@ -30,9 +30,13 @@ def sit(session, world, answers_for):
     session.commit()
 
 
-def fix_key(session, tmp_path, key="angles-0", new_answer="C"):
-    """Correct one question's key in the content files and sync, as a course author would."""
-    path = tmp_path / "exambank" / "questions" / "angles.yaml"
+def fix_key(session, tmp_path, key="signals-0", new_answer="C"):
+    """Correct one question's key in the content files and sync, as a course author would.
+
+    The default is a ``signals`` question: the test blueprint draws every signals question, so it is on
+    every paper (an ``angles`` one may be on none, and the test would depend on the draw).
+    """
+    path = tmp_path / "exambank" / "questions" / f"{key.rsplit('-', 1)[0]}.yaml"
     text = path.read_text(encoding="utf-8")
     head, _, tail = text.partition(f"  - id: {key}\n")
     block, sep, rest = tail.partition("  - id:")
@@ -105,5 +109,5 @@ def test_item_analysis_reports_facility_discrimination_and_flags(session, cipher
 def test_question_ids_are_stable_across_versions(session, cipher, tmp_path):
     build_world(session, cipher, tmp_path)
     fix_key(session, tmp_path)
-    question = session.scalar(select(Question).where(Question.key == "angles-0"))
+    question = session.scalar(select(Question).where(Question.key == "signals-0"))
     assert question.current.version == 2
