@@ -12,6 +12,7 @@ import gc
 from collections.abc import Callable
 from datetime import timedelta
 
+from certificates.awards import issue_final_awards
 from certificates.config import CertConfig, config_from
 from certificates.issuance import sweep_issuance
 from certificates.lifecycle import send_expiry_reminders
@@ -50,7 +51,8 @@ def make_jobs(config: CertConfig | None = None) -> list[Job]:
     resolve = _resolver(config)
 
     def issue(session, now):
-        return sweep_issuance(session, config=resolve(), now=now)
+        config = resolve()
+        return sweep_issuance(session, config=config, now=now), issue_final_awards(session, config=config, now=now)
 
     def render(session, now):
         done = render_missing_pdfs(session, config=resolve(), limit=300)
