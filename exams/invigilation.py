@@ -98,6 +98,8 @@ def resume_session(session: Session, *, exam_session: ExamSession, actor_id: int
                                                                         .total_seconds())})
             attempt.deadline_at = new_deadline
             moved += 1
+    # The window moves too, so a candidate who starts after the incident keeps the full time.
+    exam_session.ends_at = shift_for_pause(exam_session.ends_at, paused_at, now)
     pause = SessionPause(session_id=exam_session.id, paused_at=paused_at, resumed_at=now,
                          reason=exam_session.pause_reason, attempts_moved=moved, actor_id=actor_id)
     session.add(pause)

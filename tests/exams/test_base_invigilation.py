@@ -67,6 +67,15 @@ def test_resuming_moves_every_deadline_in_progress_by_the_pause_length(session, 
     assert _actions(session)[-2:] == ["exam.paused", "exam.resumed"]
 
 
+def test_resuming_moves_the_session_window_so_late_starters_keep_their_time(session, day):
+    ends = day.exam_session.ends_at
+    pause_session(session, exam_session=day.exam_session, actor_id=day.invigilator.id, reason="停电",
+                  now=START + timedelta(minutes=10))
+    resume_session(session, exam_session=day.exam_session, actor_id=day.invigilator.id,
+                   now=START + timedelta(minutes=25))
+    assert day.exam_session.ends_at == ends + timedelta(minutes=15)
+
+
 def test_while_paused_saves_are_stored_and_the_countdown_stands_still(session, day):
     attempt = _start(session, day, 0)
     q = attempt_clock(session, attempt, now=START + timedelta(minutes=10))["remaining_s"]
