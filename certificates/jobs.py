@@ -52,7 +52,8 @@ def make_jobs(config: CertConfig | None = None) -> list[Job]:
 
     def issue(session, now):
         config = resolve()
-        return sweep_issuance(session, config=config, now=now), issue_final_awards(session, config=config, now=now)
+        issue_final_awards(session, config=config, now=now)
+        return sweep_issuance(session, config=config, now=now)
 
     def render(session, now):
         done = render_missing_pdfs(session, config=resolve(), limit=300)

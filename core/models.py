@@ -64,7 +64,8 @@ class User(Base):
     locale: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime]
 
-    memberships: Mapped[list[Membership]] = relationship(back_populates="user", lazy="selectin")
+    # Loaded on first use: API calls of workers (exam saves) never need them.
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user", lazy="select")
 
     # Flask-Login's protocol, without importing Flask into the model layer.
     is_authenticated = True

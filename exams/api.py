@@ -69,13 +69,13 @@ def show(attempt_id: int):
      body=ANSWER_BODY, responses={200: "{seq, applied, remaining_s}", 409: "device superseded"}, tags=("exams",))
 def save(attempt_id: int, question_id: int):
     user = require_user()
-    queries.own_attempt(db(), attempt_id, user)  # load and check before reading the body
-    data = json_body(ANSWER_BODY)
     with transaction(db()):
+        attempt = attempts.lock_own_attempt(db(), attempt_id, user)  # 404 for another's attempt, before the body
+        data = json_body(ANSWER_BODY)
         result = attempts.save_answer(db(), attempt_id=attempt_id, candidate=user, question_version_id=question_id,
                                       response=data.get("response"), seq=data["seq"],
                                       device_id=data.get("device_id", ""), now=utcnow(),
-                                      grace_s=state().settings.exam_grace_s)
+                                      grace_s=state().settings.exam_grace_s, locked=attempt)
     if result.superseded:
         raise Conflict("device_superseded", str(lazy("本场考试已在另一台设备上继续，请使用新设备作答。")))
     reply = {"seq": result.seq, "applied": result.applied, "remaining_s": result.remaining_s,

@@ -63,6 +63,51 @@ def _locked(session: Session, attempt_id: int) -> Attempt | None:
     return session.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update())
 
 
+def lock_own_attempt(session: Session, attempt_id: int, candidate: User) -> Attempt:
+    """The candidate's attempt, row-locked for this transaction; 404 for anyone else's."""
+    attempt = _locked(session, attempt_id)
+    if attempt is None or attempt.user_id != candidate.id:
+        raise NotFound()
+    return attempt
+
+
+class _ImmutableRows:
+    """Per-process cache of rows that never change once written (papers, question versions)."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self._data: dict[int, object] = {}
+        self._size = size
+
+    def get(self, key: int, load):
+        if key not in self._data:
+            if len(self._data) >= self._size:
+                self._data.clear()
+            self._data[key] = load()
+        return self._data[key]
+
+    def clear(self) -> None:
+        self._data.clear()
+
+
+# Papers and question versions are never updated or deleted, so their ids name one content for good.
+_paper_ids = _ImmutableRows()
+_version_specs = _ImmutableRows()
+
+
+def clear_caches() -> None:
+    """For tests that empty the tables between cases (ids are reused there, never in production)."""
+    _paper_ids.clear()
+    _version_specs.clear()
+
+
+def paper_question_ids(session: Session, paper_id: int) -> frozenset[int]:
+    return _paper_ids.get(paper_id, lambda: frozenset(i["q"] for i in session.get(Paper, paper_id).items))
+
+
+def version_spec(session: Session, version_id: int) -> dict:
+    return _version_specs.get(version_id, lambda: session.get(QuestionVersion, version_id).spec)
+
+
 def paper_questions(session: Session, paper: Paper) -> list[dict]:
     """The questions as the phone shows them: paper order, option order, no keys."""
     versions = {v.id: v for v in session.scalars(
@@ -147,19 +192,19 @@ class SaveResult:
 
 
 def save_answer(session: Session, *, attempt_id: int, candidate: User, question_version_id: int, response: object,
-                seq: object, device_id: str, now: datetime, grace_s: int) -> SaveResult:
-    """Apply one answer under the sequence rule; see the module docstring for the protocol."""
+                seq: object, device_id: str, now: datetime, grace_s: int, locked: Attempt | None = None) -> SaveResult:
+    """Apply one answer under the sequence rule; see the module docstring for the protocol.
+
+    ``locked`` is the attempt already taken with ``lock_own_attempt`` in this transaction, if any.
+    """
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
         raise ValidationFailed("invalid_seq", str(lazy("seq 应为正整数。")), "seq")
-    attempt = _locked(session, attempt_id)
-    if attempt is None or attempt.user_id != candidate.id:
-        raise NotFound()
-    paper = session.get(Paper, attempt.paper_id)
-    if question_version_id not in {i["q"] for i in paper.items}:
+    attempt = locked if locked is not None and locked.id == attempt_id else lock_own_attempt(session, attempt_id,
+                                                                                              candidate)
+    if question_version_id not in paper_question_ids(session, attempt.paper_id):
         raise NotFound(str(lazy("试卷中没有这道题。")))
-    version = session.get(QuestionVersion, question_version_id)
     try:
-        normalize_response(spec_from_dict(version.spec), response)
+        normalize_response(spec_from_dict(version_spec(session, question_version_id)), response)
     except ResponseInvalid as exc:
         raise ValidationFailed("response_invalid", str(exc), "response") from None
     paused_at = session.get(ExamSession, attempt.session_id).paused_at

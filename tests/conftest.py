@@ -116,6 +116,9 @@ def _rate_limits_off():
 def _clean_tables(request, database_url):
     """Every test starts from empty tables (the schema stays: migrations ran once per run)."""
     yield
+    from exams.attempts import clear_caches
+
+    clear_caches()  # ids restart after the wipe; the per-process caches must not outlive it
     engine = _cleanup_engine(database_url)
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     if engine.dialect.name == "postgresql":
