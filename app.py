@@ -13,6 +13,7 @@ from core.startup import check_pdf_stack
 from exams.base_jobs import make_jobs as exam_day_jobs
 from exams.competitions.jobs import make_jobs as competition_jobs
 from exams.jobs import make_jobs as exam_jobs
+from roster.jobs import make_jobs as roster_jobs
 
 
 def load_models() -> None:
@@ -22,12 +23,13 @@ def load_models() -> None:
     import exams.competitions.models  # noqa: F401
     import exams.models  # noqa: F401
     import lms.models  # noqa: F401
+    import roster.models  # noqa: F401
 
 
 def jobs(settings: Settings) -> list[Job]:
     """Every scheduled job of the platform, run by ``flask jobs run`` in one scheduler process."""
     return [HEARTBEAT_JOB, *exam_jobs(grace_s=settings.exam_grace_s), *exam_day_jobs(smtp_url=settings.smtp_url),
-            *certificate_jobs(), *competition_jobs()]
+            *certificate_jobs(), *competition_jobs(), *roster_jobs()]
 
 
 def demo_seeders() -> list:
@@ -75,12 +77,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     from lms import bank_views
     from lms import cli as lms_cli
     from lms import views as lms_views
+    from roster import api as roster_api
+    from roster import views as roster_views
 
     init_web(app, settings)
     for blueprint in (views.bp, lms_views.bp, bank_views.bp, exams_views.bp, base_views.bp, staff_views.bp,
-                      certificates_views.bp, competitions_views.bp):
+                      certificates_views.bp, competitions_views.bp, roster_views.bp):
         app.register_blueprint(blueprint)
-    for blueprint in (api_views.bp, lms_api.bp, exams_api.bp, certificates_api.bp, competitions_api.bp):
+    for blueprint in (api_views.bp, lms_api.bp, exams_api.bp, certificates_api.bp, competitions_api.bp,
+                      roster_api.bp):
         app.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # API: bearer tokens; cookie sessions are CSRF-checked in core.api
     cli.register(app, lambda: jobs(settings), demo_seeders)

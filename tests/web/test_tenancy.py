@@ -70,6 +70,7 @@ TENANT_OBJECTS = {
     "venue_id": lambda t: t.venue.id,
     "registration_id": lambda t: t.registration.id,
     "assignment_id": lambda t: t.assignment.id,
+    "user_id": lambda t: t.admin.id,  # a person of tenant B: the roster record of another enterprise's people
 }
 
 # Endpoints that are open to every worker across tenants, and why (they still refuse the ineligible).
