@@ -16,6 +16,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from core.crypto import PiiCipher
 from core.db import make_engine, make_session_factory
@@ -73,7 +74,16 @@ def select_locale() -> str:
     return DEFAULT_LOCALE
 
 
+class BoundedIntegerConverter(IntegerConverter):
+    """``<int:...>`` for database ids: 0 … 2³¹−1, so an absurd id is a 404, never an overflow in the database."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def init_web(app: Flask, settings: Settings) -> None:
+    app.url_map.converters["int"] = BoundedIntegerConverter
     engine = make_engine(settings.database_url)
     app.extensions["prefabskills"] = AppState(
         settings=settings,
