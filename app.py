@@ -63,6 +63,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__, template_folder="core/templates", static_folder="core/static",
                 instance_path=str(settings.instance_path))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for chatty in ("weasyprint", "fontTools", "apscheduler"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)  # a line per layout step is noise
 
     from certificates import api as certificates_api
     from certificates import views as certificates_views
