@@ -101,9 +101,11 @@ def app(settings):
 
 @pytest.fixture(autouse=True)
 def _rate_limits_off():
-    """The limiter object is shared by every app in the process; a test that switches it on must not leak."""
+    """``core.web.limiter`` is one object per process and ``init_app`` sets its switch for every app: each test
+    starts with limits off, and a test that builds an app with limits on cannot leak them into the next one."""
     from core.web import limiter
 
+    limiter.enabled = False
     yield
     limiter.enabled = False
     try:

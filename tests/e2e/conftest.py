@@ -12,8 +12,6 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from core.web import limiter
-
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PHONE = {"width": 360, "height": 740}
@@ -22,11 +20,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 @pytest.fixture
-def live_server(app, monkeypatch):
+def live_server(app):
     """Base URL of the app served by werkzeug in a background thread for one test."""
-    # core.web.limiter is one per process: an app built with limits on (tests/web/test_rate_limits.py) would
-    # leave them on for this app too; the browser logs in through the real form.
-    monkeypatch.setattr(limiter, "enabled", app.config["RATELIMIT_ENABLED"])
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

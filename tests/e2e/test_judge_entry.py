@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from core.web import limiter
 from exams.competitions.models import MarkEvent, Revote
 from tests.competitions.world import build_comp_world, mark
 
@@ -14,14 +13,6 @@ pytestmark = pytest.mark.e2e
 
 TABLET = {"width": 768, "height": 1024}
 
-
-@pytest.fixture(autouse=True)
-def _without_rate_limits():
-    """``core.web.limiter`` is process-wide: an app built with limits on (test_rate_limits) leaves them on."""
-    saved = limiter.enabled
-    limiter.enabled = False
-    yield
-    limiter.enabled = saved
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 
 from certificates.lifecycle import revoke_certificate
 from core.clock import utcnow
-from tests.certificates.cert_world import base_with_admin, limiter_enabled, make_cert
+from tests.certificates.cert_world import base_with_admin, make_cert
 from tests.factories import PASSWORD, make_worker, valid_id_number
 
 pytestmark = pytest.mark.e2e
@@ -14,12 +14,6 @@ expect = pytest.importorskip("playwright.sync_api").expect
 
 PHONE_NUMBER = "13812340077"
 
-
-@pytest.fixture(autouse=True)
-def _limits_as_configured():
-    """This module's app runs without rate limits (see ``limiter_enabled``)."""
-    with limiter_enabled(False):
-        yield
 
 
 @pytest.fixture

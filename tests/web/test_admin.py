@@ -2,22 +2,15 @@ from sqlalchemy import select
 
 from core import apikeys
 from core.models import ApiKey, AuditEvent, Membership, OrgKind, Role
-from tests.conftest import csrf_token
-from tests.factories import NOW, PASSWORD, make_org, make_staff
-
-
-def login(client, cipher, user):
-    page = client.get("/login")
-    client.post("/login", data={"csrf_token": csrf_token(page.get_data(as_text=True)),
-                                "phone": cipher.decrypt(user.phone_enc, purpose="phone"), "password": PASSWORD})
-    return csrf_token(client.get("/login").get_data(as_text=True))
+from tests.conftest import login_as
+from tests.factories import NOW, make_org, make_staff
 
 
 def test_platform_admin_creates_an_organisation(client, session, cipher):
     authority = make_org(session, kind=OrgKind.AUTHORITY)
     admin = make_staff(session, cipher, authority, Role.PLATFORM_ADMIN)
     session.commit()
-    token = login(client, cipher, admin)
+    token = login_as(client, cipher, admin)
     resp = client.post("/admin/orgs", data={"csrf_token": token, "kind": "training_base", "name": "新基地",
                                             "region": "昆明"})
     assert resp.status_code == 302
@@ -28,7 +21,7 @@ def test_base_admin_invites_an_examiner_who_gets_a_one_time_password(client, ses
     base = make_org(session)
     admin = make_staff(session, cipher, base, Role.BASE_ADMIN)
     session.commit()
-    token = login(client, cipher, admin)
+    token = login_as(client, cipher, admin)
     resp = client.post(f"/admin/orgs/{base.id}", data={"csrf_token": token, "name": "考评员甲",
                                                         "phone": "13711112222", "role": "examiner"})
     html = resp.get_data(as_text=True)
@@ -42,7 +35,7 @@ def test_a_role_the_organisation_kind_cannot_grant_is_refused(client, session, c
     base = make_org(session)
     admin = make_staff(session, cipher, base, Role.BASE_ADMIN)
     session.commit()
-    token = login(client, cipher, admin)
+    token = login_as(client, cipher, admin)
     resp = client.post(f"/admin/orgs/{base.id}", data={"csrf_token": token, "name": "某人",
                                                         "phone": "13711112222", "role": "platform_admin"})
     assert resp.status_code == 200 and "平台管理员" not in resp.get_data(as_text=True).split("添加人员")[1]
@@ -52,7 +45,7 @@ def test_an_examiner_may_not_manage_the_base(client, session, cipher):
     base = make_org(session)
     examiner = make_staff(session, cipher, base, Role.EXAMINER)
     session.commit()
-    login(client, cipher, examiner)
+    login_as(client, cipher, examiner)
     assert client.get(f"/admin/orgs/{base.id}").status_code == 403
 
 
@@ -60,7 +53,7 @@ def test_api_key_is_shown_once_stored_hashed_and_revocable(client, session, ciph
     ent = make_org(session, kind=OrgKind.ENTERPRISE)
     hr = make_staff(session, cipher, ent, Role.ENTERPRISE_HR)
     session.commit()
-    token = login(client, cipher, hr)
+    token = login_as(client, cipher, hr)
     html = client.post(f"/admin/orgs/{ent.id}/keys", data={"csrf_token": token, "key-name": "门禁系统"}
                        ).get_data(as_text=True)
     secret = html.split('<code class="break">')[1].split("</code>")[0]
@@ -86,5 +79,5 @@ def test_admin_page_shows_the_scheduler_badge(client, session, cipher):
     authority = make_org(session, kind=OrgKind.AUTHORITY)
     admin = make_staff(session, cipher, authority, Role.PLATFORM_ADMIN)
     session.commit()
-    login(client, cipher, admin)
+    login_as(client, cipher, admin)
     assert "定时任务未运行" in client.get("/admin/orgs").get_data(as_text=True)

@@ -12,17 +12,11 @@ from certificates.serials import make_serial
 from core import apikeys
 from core.clock import utcnow
 from core.models import AuditEvent
-from tests.certificates.cert_world import base_with_admin, enterprise_hr, limiter_enabled, login, make_cert, worker
+from tests.certificates.cert_world import base_with_admin, enterprise_hr, login, make_cert, worker
 from tests.factories import NOW, valid_id_number
 
 REPO = Path(__file__).resolve().parents[2]
 
-
-@pytest.fixture(autouse=True)
-def _limits_as_configured():
-    """This module's app runs without rate limits (see ``limiter_enabled``)."""
-    with limiter_enabled(False):
-        yield
 
 
 @pytest.fixture

@@ -9,15 +9,8 @@ from certificates.lifecycle import reissue_certificate, revoke_certificate, susp
 from certificates.policy import CertificateKind
 from certificates.serials import make_serial
 from core.clock import utcnow
-from tests.certificates.cert_world import base_with_admin, enterprise_hr, limiter_enabled, login, make_cert, worker
+from tests.certificates.cert_world import base_with_admin, enterprise_hr, login, make_cert, worker
 from tests.factories import valid_id_number
-
-
-@pytest.fixture(autouse=True)
-def _limits_as_configured():
-    """This module's app runs without rate limits (see ``limiter_enabled``)."""
-    with limiter_enabled(False):
-        yield
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from core.clock import utcnow
-from core.web import limiter
 from exams.competitions import locks, recheck, results
 from exams.competitions.demo import SLEEVE_GROUTING
 from exams.competitions.models import Appeal, Competition, CompetitorMember, Event, MarkEvent, Module
@@ -22,15 +21,6 @@ from exams.competitions.scheme_files import write_xlsx, write_yaml
 from tests.competitions.world import GOOD, build_comp_world, complete_event, lock, mark_module
 from tests.conftest import login_as
 from tests.factories import make_worker
-
-
-@pytest.fixture(autouse=True)
-def _without_rate_limits():
-    """``core.web.limiter`` is process-wide: an app built with limits on (test_rate_limits) leaves them on."""
-    saved = limiter.enabled
-    limiter.enabled = False
-    yield
-    limiter.enabled = saved
 
 
 @pytest.fixture

@@ -6,19 +6,12 @@ import re
 
 import pytest
 
-from core.web import limiter
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, make_worker
 from tests.lms.content_factory import SLUG, build_course, lesson
 
 API = "/api/v1"
 
-
-@pytest.fixture(autouse=True)
-def _rate_limits_off(monkeypatch):
-    # core.web.limiter is one per process: an app built with limits on (tests/web/test_rate_limits.py) leaves
-    # them on for the session app too, and these tests log in more than 20 times a minute.
-    monkeypatch.setattr(limiter, "enabled", False)
 
 
 @pytest.fixture

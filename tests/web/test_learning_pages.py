@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from core.web import limiter
 from lms import queries
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD, make_worker
@@ -19,12 +18,6 @@ LESSON1 = f"{COURSE}/lessons/01-sling-angles"
 LESSON2 = f"{COURSE}/lessons/02-trial-lift"
 LESSON3 = f"{COURSE}/lessons/03-signals"
 
-
-@pytest.fixture(autouse=True)
-def _rate_limits_off(monkeypatch):
-    # core.web.limiter is one per process: an app built with limits on (tests/web/test_rate_limits.py) leaves
-    # them on for the session app too, and these tests log in more than 20 times a minute.
-    monkeypatch.setattr(limiter, "enabled", False)
 
 
 @pytest.fixture
