@@ -24,6 +24,8 @@ def load_models() -> None:
     import exams.models  # noqa: F401
     import lms.models  # noqa: F401
     import roster.models  # noqa: F401
+    import roster.pool_models  # noqa: F401
+    import roster.review_models  # noqa: F401
 
 
 def jobs(settings: Settings) -> list[Job]:
@@ -80,11 +82,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     from lms import cli as lms_cli
     from lms import views as lms_views
     from roster import api as roster_api
+    from roster import pool_views, report_views, review_views
     from roster import views as roster_views
 
     init_web(app, settings)
     for blueprint in (views.bp, lms_views.bp, bank_views.bp, exams_views.bp, base_views.bp, staff_views.bp,
-                      certificates_views.bp, competitions_views.bp, roster_views.bp):
+                      certificates_views.bp, competitions_views.bp, roster_views.bp, pool_views.bp,
+                      review_views.bp, report_views.bp):
         app.register_blueprint(blueprint)
     for blueprint in (api_views.bp, lms_api.bp, exams_api.bp, certificates_api.bp, competitions_api.bp,
                       roster_api.bp):
