@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from core.api import doc, json_body, ok, require_user
+from core.api import claimed_caller, doc, json_body, ok, require_user
 from core.clock import utcnow
 from core.db import transaction
 from core.errors import Conflict, NotFound, ValidationFailed
@@ -68,14 +68,14 @@ def show(attempt_id: int):
 @doc("Save an answer: applied only when seq is newer; an older seq is acknowledged but not applied",
      body=ANSWER_BODY, responses={200: "{seq, applied, remaining_s}", 409: "device superseded"}, tags=("exams",))
 def save(attempt_id: int, question_id: int):
-    user = require_user()
+    claim = claimed_caller()  # checked against the user row inside lock_for_save: one query for both
     with transaction(db()):
-        attempt = attempts.lock_own_attempt(db(), attempt_id, user)  # 404 for another's attempt, before the body
+        target = attempts.lock_for_save(db(), attempt_id=attempt_id, user_id=claim.user_id,
+                                        auth_version=claim.auth_version)  # 404 for another's attempt, before the body
         data = json_body(ANSWER_BODY)
-        result = attempts.save_answer(db(), attempt_id=attempt_id, candidate=user, question_version_id=question_id,
-                                      response=data.get("response"), seq=data["seq"],
-                                      device_id=data.get("device_id", ""), now=utcnow(),
-                                      grace_s=state().settings.exam_grace_s, locked=attempt)
+        result = attempts.apply_answer(db(), target, question_version_id=question_id, response=data.get("response"),
+                                       seq=data["seq"], device_id=data.get("device_id", ""), now=utcnow(),
+                                       grace_s=state().settings.exam_grace_s)
     if result.superseded:
         raise Conflict("device_superseded", str(lazy("本场考试已在另一台设备上继续，请使用新设备作答。")))
     reply = {"seq": result.seq, "applied": result.applied, "remaining_s": result.remaining_s,

@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.errors import NotFound, RuleViolated, ValidationFailed
+from core.errors import NotFound, RuleViolated, Unauthorized, ValidationFailed
 from core.i18n import lazy
 from core.models import User
 from exams.models import (
@@ -37,7 +37,6 @@ from exams.models import (
 )
 from exams.papers import generate_papers
 from exams.rules.scoring import passed, score_paper
-from exams.rules.sequencing import apply_save
 from exams.rules.timing import accepts_answer, deadline_for, is_overdue, remaining_seconds, shift_for_pause
 from lms.models import QuestionVersion
 from lms.questions.grading import grade
@@ -191,50 +190,110 @@ class SaveResult:
     paused: bool = False  # the session is paused: the answer is stored, the countdown stands still
 
 
-def save_answer(session: Session, *, attempt_id: int, candidate: User, question_version_id: int, response: object,
-                seq: object, device_id: str, now: datetime, grace_s: int, locked: Attempt | None = None) -> SaveResult:
-    """Apply one answer under the sequence rule; see the module docstring for the protocol.
+@dataclass(frozen=True)
+class SaveTarget:
+    """The attempt row as a save needs it, locked for the transaction (see ``lock_for_save``)."""
 
-    ``locked`` is the attempt already taken with ``lock_own_attempt`` in this transaction, if any.
+    id: int
+    paper_id: int
+    status: str
+    deadline_at: datetime
+    device_id: str
+    paused_at: datetime | None
+
+
+_attempts, _sessions, _users = Attempt.__table__, ExamSession.__table__, User.__table__
+_answers, _events = Answer.__table__, AttemptEvent.__table__
+
+# The save path's statements, built once with bound parameters: building and cache-keying a statement per
+# request costs more Python time than running it.
+_LOCK_FOR_SAVE = (
+    select(_attempts.c.id, _attempts.c.user_id, _attempts.c.paper_id, _attempts.c.status, _attempts.c.deadline_at,
+           _attempts.c.device_id, _sessions.c.paused_at, _users.c.is_active, _users.c.auth_version)
+    .select_from(_attempts.join(_sessions, _sessions.c.id == _attempts.c.session_id)
+                 .outerjoin(_users, _users.c.id == bindparam("user_id")))
+    .where(_attempts.c.id == bindparam("attempt_id"))
+    .with_for_update(of=_attempts))
+_AUTH_VERSION = select(_users.c.auth_version).where(_users.c.id == bindparam("user_id"), _users.c.is_active.is_(True))
+_LOG = _events.insert()
+_TOUCH = _attempts.update().where(_attempts.c.id == bindparam("attempt_id")).values(last_save_at=bindparam("now"))
+
+
+# ``INSERT … ON CONFLICT DO UPDATE … WHERE stored.seq < new.seq RETURNING``: a stale or repeated save returns no
+# row and changes nothing, which is ``exams.rules.sequencing.apply_save``'s rule. The same SQL runs on SQLite
+# and PostgreSQL; written as text because SQLAlchemy cannot cache a compiled ``on_conflict_do_update``.
+_UPSERT = text(
+    "INSERT INTO exam_answers (attempt_id, question_version_id, response, seq, saved_at) "
+    "VALUES (:attempt_id, :question, :response, :seq, :now) "
+    "ON CONFLICT (attempt_id, question_version_id) DO UPDATE SET response = excluded.response, "
+    "seq = excluded.seq, saved_at = excluded.saved_at WHERE exam_answers.seq < excluded.seq "
+    "RETURNING seq").bindparams(bindparam("response", type_=_answers.c.response.type),
+                                bindparam("now", type_=_answers.c.saved_at.type))
+
+
+def lock_for_save(session: Session, *, attempt_id: int, user_id: int, auth_version: int) -> SaveTarget:
+    """Lock the caller's attempt and check the caller in one statement (the hot path of an exam day).
+
+    401 when the user is gone, inactive or signed out everywhere since the token was issued (auth version);
+    404 when the attempt is not theirs. The row lock serialises saves and submission of one attempt.
     """
+    conn = session.connection()
+    row = conn.execute(_LOCK_FOR_SAVE, {"attempt_id": attempt_id, "user_id": user_id}).one_or_none()
+    if row is None:
+        if conn.execute(_AUTH_VERSION, {"user_id": user_id}).scalar() != auth_version:
+            raise Unauthorized("unauthorized", str(lazy("请先登录或提供有效的访问令牌。")))
+        raise NotFound()
+    if not row.is_active or row.auth_version != auth_version:
+        raise Unauthorized("unauthorized", str(lazy("请先登录或提供有效的访问令牌。")))
+    if row.user_id != user_id:
+        raise NotFound()
+    return SaveTarget(row.id, row.paper_id, row.status, row.deadline_at, row.device_id, row.paused_at)
+
+
+def _log_row(conn, attempt_id: int, kind: str, now: datetime, *, question_version_id: int, seq: int,
+             device_id: str, details: dict | None = None) -> None:
+    conn.execute(_LOG, {"attempt_id": attempt_id, "at": now, "kind": kind, "question_version_id": question_version_id,
+                        "seq": seq, "device_id": device_id[:64], "details": details or {}})
+
+
+def apply_answer(session: Session, target: SaveTarget, *, question_version_id: int, response: object, seq: object,
+                 device_id: str, now: datetime, grace_s: int) -> SaveResult:
+    """Apply one answer to the locked attempt under the sequence rule; see the module docstring."""
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
         raise ValidationFailed("invalid_seq", str(lazy("seq 应为正整数。")), "seq")
-    attempt = locked if locked is not None and locked.id == attempt_id else lock_own_attempt(session, attempt_id,
-                                                                                              candidate)
-    if question_version_id not in paper_question_ids(session, attempt.paper_id):
+    if question_version_id not in paper_question_ids(session, target.paper_id):
         raise NotFound(str(lazy("试卷中没有这道题。")))
     try:
         normalize_response(spec_from_dict(version_spec(session, question_version_id)), response)
     except ResponseInvalid as exc:
         raise ValidationFailed("response_invalid", str(exc), "response") from None
-    paused_at = session.get(ExamSession, attempt.session_id).paused_at
-    deadline = effective_deadline(attempt.deadline_at, paused_at, now)
-    if attempt.status != AttemptStatus.IN_PROGRESS or not accepts_answer(deadline, now, grace_s):
-        log(session, attempt, "save_late", now, question_version_id=question_version_id, seq=seq,
-            device_id=device_id, details={"response": response})
-        session.flush()
+    deadline = effective_deadline(target.deadline_at, target.paused_at, now)
+    paused = target.paused_at is not None
+    where = {"question_version_id": question_version_id, "seq": seq, "device_id": device_id}
+    conn = session.connection()
+    if target.status != AttemptStatus.IN_PROGRESS or not accepts_answer(deadline, now, grace_s):
+        _log_row(conn, target.id, "save_late", now, **where, details={"response": response})
         return SaveResult(seq, applied=False, remaining_s=0, closed=True)
-    if device_id and attempt.device_id and device_id[:64] != attempt.device_id:
-        log(session, attempt, "save_old_device", now, question_version_id=question_version_id, seq=seq,
-            device_id=device_id, details={"response": response})
-        session.flush()  # the caller commits the log entry, then answers 409 device_superseded
+    if device_id and target.device_id and device_id[:64] != target.device_id:
+        # the caller commits the log entry, then answers 409 device_superseded
+        _log_row(conn, target.id, "save_old_device", now, **where, details={"response": response})
         return SaveResult(seq, applied=False, remaining_s=remaining_seconds(deadline, now), superseded=True,
-                          paused=paused_at is not None)
-    answer = session.scalar(select(Answer).where(Answer.attempt_id == attempt.id,
-                                                 Answer.question_version_id == question_version_id))
-    decision = apply_save(answer.seq if answer else None, seq)
-    if decision.applied:
-        if answer is None:
-            session.add(Answer(attempt_id=attempt.id, question_version_id=question_version_id, response=response,
-                               seq=seq, saved_at=now))
-        else:
-            answer.response, answer.seq, answer.saved_at = response, seq, now
-        attempt.last_save_at = now
-    log(session, attempt, "save_applied" if decision.applied else "save_stale", now,
-        question_version_id=question_version_id, seq=seq, device_id=device_id)
-    session.flush()
-    return SaveResult(decision.ack_seq, decision.applied, remaining_seconds(deadline, now),
-                      paused=paused_at is not None)
+                          paused=paused)
+    applied = conn.execute(_UPSERT, {
+        "attempt_id": target.id, "question": question_version_id, "response": response, "seq": seq, "now": now,
+    }).first() is not None
+    if applied:
+        conn.execute(_TOUCH, {"attempt_id": target.id, "now": now})
+    _log_row(conn, target.id, "save_applied" if applied else "save_stale", now, **where)
+    return SaveResult(seq, applied, remaining_seconds(deadline, now), paused=paused)
+
+
+def save_answer(session: Session, *, attempt_id: int, candidate: User, question_version_id: int, response: object,
+                seq: object, device_id: str, now: datetime, grace_s: int) -> SaveResult:
+    """Lock the candidate's attempt and apply one answer (``lock_for_save`` + ``apply_answer``)."""
+    target = lock_for_save(session, attempt_id=attempt_id, user_id=candidate.id, auth_version=candidate.auth_version)
+    return apply_answer(session, target, question_version_id=question_version_id, response=response, seq=seq,
+                        device_id=device_id, now=now, grace_s=grace_s)
 
 
 def grade_attempt(session: Session, attempt: Attempt, *, extra_overrides: dict[int, dict] | None = None,

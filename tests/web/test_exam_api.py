@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
-from core import clock
-from exams.models import Paper
+from core import accounts, clock
+from core.models import User
+from exams.models import Answer, AttemptEvent, Paper
+from exams.rules.sequencing import apply_save
 from exams.sessions import register
+from tests.conftest import login_as
 from tests.exams.world import build_world, complete_course
 from tests.factories import NOW, PASSWORD, make_worker
 
@@ -121,3 +126,84 @@ def test_paper_is_generated_before_the_session_so_start_only_reads_and_writes_on
     world = build_world(session, cipher, tmp_path, candidates=3)
     assert session.query(Paper).count() == 3
     assert world.exam_session.papers_generated_at is not None
+
+
+def _started(client, world, auth):
+    started = client.post(f"/api/v1/exam-sessions/{world.exam_session.id}/attempt", json={"device_id": "p1"},
+                          headers=auth).get_json()
+    return started["attempt_id"], started["questions"][0]["id"]
+
+
+def _valid_response(client, world, auth):
+    started = client.post(f"/api/v1/exam-sessions/{world.exam_session.id}/attempt", json={"device_id": "p1"},
+                          headers=auth).get_json()
+    return {"single": "B", "multiple": ["A", "C"], "truefalse": True}[started["questions"][0]["kind"]]
+
+
+def test_a_token_issued_before_a_password_change_can_no_longer_save(client, session, cipher, tmp_path, frozen):
+    world = build_world(session, cipher, tmp_path)
+    candidate = world.candidates[0]
+    auth = token_for(client, session, cipher, candidate)
+    attempt_id, question = _started(client, world, auth)
+    url = f"/api/v1/attempts/{attempt_id}/answers/{question}"
+    assert client.put(url, json={"response": None, "seq": 1}, headers=auth).status_code == 200
+    accounts.change_password(session, user=session.get(User, candidate.id), old_password=PASSWORD,
+                             new_password="N3w-passw0rd!", now=NOW, cipher=cipher)
+    session.commit()
+    refused = client.put(url, json={"response": None, "seq": 2}, headers=auth)
+    assert refused.status_code == 401 and refused.get_json()["error"] == "unauthorized"
+    session.rollback()
+    assert session.scalars(select(Answer.seq).where(Answer.attempt_id == attempt_id)).all() == [1]
+
+
+def test_an_unknown_attempt_is_401_for_a_bad_token_and_404_for_a_good_one(client, session, cipher, tmp_path, frozen):
+    world = build_world(session, cipher, tmp_path, candidates=2)
+    auth = token_for(client, session, cipher, world.candidates[0])
+    attempt_id, question = _started(client, world, auth)
+    other = token_for(client, session, cipher, world.candidates[1])
+    url = f"/api/v1/attempts/{attempt_id}/answers/{question}"
+    assert client.put(url, json={"response": None, "seq": 1}, headers=other).status_code == 404
+    assert client.put(f"/api/v1/attempts/{attempt_id + 999}/answers/{question}", json={"response": None, "seq": 1},
+                      headers=other).status_code == 404
+    forged = {"Authorization": "Bearer not-a-token"}
+    assert client.put(url, json={"response": None, "seq": 1}, headers=forged).status_code == 401
+    assert client.put(url, json={"response": None, "seq": 1}).status_code == 401
+
+
+def test_the_exam_page_saves_with_its_session_cookie_and_csrf_header(client, session, cipher, tmp_path, frozen):
+    world = build_world(session, cipher, tmp_path)
+    candidate = world.candidates[0]
+    attempt_id, question = _started(client, world, token_for(client, session, cipher, candidate))
+    csrf = login_as(client, cipher, candidate, PASSWORD)
+    url = f"/api/v1/attempts/{attempt_id}/answers/{question}"
+    without = client.put(url, json={"response": None, "seq": 1})
+    assert without.status_code == 400  # a cookie alone is not enough: the CSRF header is required
+    saved = client.put(url, json={"response": None, "seq": 1}, headers={"X-CSRFToken": csrf})
+    assert saved.status_code == 200 and saved.get_json()["applied"] is True
+    client.post("/logout", data={"csrf_token": csrf})
+    assert client.put(url, json={"response": None, "seq": 2}, headers={"X-CSRFToken": csrf}).status_code == 401
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_stored_answers_follow_the_sequence_rule_for_any_order_of_saves(client, session, cipher, tmp_path, frozen,
+                                                                        seed):
+    """The save's SQL upsert against the pure rule (``apply_save``): replays, duplicates and reordering."""
+    world = build_world(session, cipher, tmp_path)
+    auth = token_for(client, session, cipher, world.candidates[0])
+    attempt_id, question = _started(client, world, auth)
+    key = _valid_response(client, world, auth)
+    rng = random.Random(seed)
+    sends = [rng.randint(1, 12) for _ in range(30)]
+    stored: int | None = None
+    for seq in sends:
+        reply = client.put(f"/api/v1/attempts/{attempt_id}/answers/{question}",
+                           json={"response": None if seq % 2 else key, "seq": seq}, headers=auth).get_json()
+        decision = apply_save(stored, seq)
+        assert (reply["seq"], reply["applied"]) == (decision.ack_seq, decision.applied)
+        stored = seq if decision.applied else stored
+    session.rollback()
+    answer = session.scalars(select(Answer).where(Answer.attempt_id == attempt_id)).one()
+    assert answer.seq == max(sends) and answer.response == (None if max(sends) % 2 else key)
+    applied_log = session.scalars(select(AttemptEvent.seq).where(AttemptEvent.attempt_id == attempt_id,
+                                                                 AttemptEvent.kind == "save_applied")).all()
+    assert len(applied_log) == len(set(applied_log))  # nothing applied twice
