@@ -62,12 +62,6 @@ def _locked(session: Session, attempt_id: int) -> Attempt | None:
     return session.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update())
 
 
-def lock_own_attempt(session: Session, attempt_id: int, candidate: User) -> Attempt:
-    """The candidate's attempt, row-locked for this transaction; 404 for anyone else's."""
-    attempt = _locked(session, attempt_id)
-    if attempt is None or attempt.user_id != candidate.id:
-        raise NotFound()
-    return attempt
 
 
 class _ImmutableRows:
