@@ -57,7 +57,23 @@ def demo_seeders() -> list:
             competition = seed_demo(session, now=utcnow())
             return [f"demo competition: {competition.title}"]
 
-    return [exams_demo, competitions_demo]
+    def expert_pool_demo(session, cipher):
+        from core.clock import utcnow
+        from core.db import transaction
+        from roster.pool_demo import seed_demo
+
+        with transaction(session):
+            return seed_demo(session, cipher=cipher, now=utcnow())
+
+    def trade_cards_demo(session, cipher):
+        from core.clock import utcnow
+        from core.db import transaction
+        from roster.cards import seed_demo_cards
+
+        with transaction(session):
+            return seed_demo_cards(session, cipher, now=utcnow())
+
+    return [exams_demo, competitions_demo, expert_pool_demo, trade_cards_demo]
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -82,6 +98,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from lms import cli as lms_cli
     from lms import views as lms_views
     from roster import api as roster_api
+    from roster import cli as roster_cli
     from roster import pool_views, report_views, review_views
     from roster import views as roster_views
 
@@ -96,5 +113,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         csrf.exempt(blueprint)  # API: bearer tokens; cookie sessions are CSRF-checked in core.api
     cli.register(app, lambda: jobs(settings), demo_seeders)
     lms_cli.register(app)
+    roster_cli.register(app)
     check_pdf_stack(app.logger)
     return app

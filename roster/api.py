@@ -27,13 +27,18 @@ def entry_json(entry: RosterEntry) -> dict:
         "certificates": {"total": entry.certificate_count, "valid": entry.valid_count,
                          "expired": entry.expired_count, "revoked_or_suspended": entry.revoked_count},
         "awards": list(entry.award_codes),
+        "training_bases": list(entry.base_org_ids),
+        "training_minutes": entry.training_minutes, "training_hours": round(entry.training_minutes / 60, 1),
+        "trade_cards": [dict(c) for c in entry.trade_cards],
+        "flags": [{"code": f["code"], "reasons": list(f["reasons"])} for f in entry.flags],
         "updated_at": entry.updated_at.isoformat(),
     }
 
 
 @bp.get("/roster")
 @doc("Talent roster search (committee): skill, level (N or better), status, region (prefix), enterprise, award, "
-     "age_min, age_max; keyset pagination with after=<next>", tags=("roster",),
+     "age_min, age_max, base (training base id), flag (eligibility flag code); keyset pagination with "
+     "after=<next>", tags=("roster",),
      responses={"200": "{items, next}", "403": "not a committee member", "422": "bad parameter"})
 def search_roster():
     """Committee members and chairs only (403 for everyone else, enterprise HR included: they use the page)."""

@@ -6,6 +6,7 @@ whose current worker members may be seen (enterprise HR). An entry outside the s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,10 +21,11 @@ from core.errors import ValidationFailed
 from core.i18n import lazy
 from core.identity import IdentifierInvalid, normalize_id_number
 from core.models import Membership, Role, User
-from roster.models import RosterAward, RosterCredential, RosterEntry
+from roster.models import RosterAward, RosterBase, RosterCredential, RosterEntry, RosterFlag
 
 PAGE = 50
 STATUSES = ("valid", "expired", "suspended", "revoked", "superseded", "pending")
+_FLAG_RE = re.compile(r"^[a-z0-9_]{1,30}$")
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class RosterFilters:
     award: str = ""
     age_min: int | None = None
     age_max: int | None = None
+    base: int | None = None  # a training base linked to the worker (roster.build: issuer, exam host, card entry)
+    flag: str = ""  # an eligibility flag code (roster.eligibility), e.g. "renewal_due_30"
 
 
 @dataclass(frozen=True)
@@ -61,11 +65,14 @@ def parse_filters(args: Mapping[str, str]) -> tuple[RosterFilters, int]:
     status = (args.get("status") or "").strip()
     if status and status not in STATUSES:
         raise ValidationFailed("invalid_status", str(lazy("参数 %(f)s 无效。", f="status")), "status")
+    flag = (args.get("flag") or "").strip()
+    if flag and not _FLAG_RE.match(flag):
+        raise ValidationFailed("invalid_flag", str(lazy("参数 %(f)s 无效。", f="flag")), "flag")
     filters = RosterFilters(
         skill=(args.get("skill") or "").strip().upper()[:8], level=_int(args, "level", 1, 5), status=status,
         region=(args.get("region") or "").strip()[:60], enterprise=_int(args, "enterprise", 1, 2**31 - 1),
         award=(args.get("award") or "").strip()[:30], age_min=_int(args, "age_min", 0, 120),
-        age_max=_int(args, "age_max", 0, 120))
+        age_max=_int(args, "age_max", 0, 120), base=_int(args, "base", 1, 2**31 - 1), flag=flag)
     return filters, _int(args, "after", 0, 2**63 - 1) or 0
 
 
@@ -93,6 +100,10 @@ def _filtered(query, f: RosterFilters, today: date):
         query = query.where(RosterEntry.enterprise_org_id == f.enterprise)
     if f.award:
         query = query.where(exists().where(RosterAward.entry_id == RosterEntry.id, RosterAward.award == f.award))
+    if f.base:
+        query = query.where(exists().where(RosterBase.entry_id == RosterEntry.id, RosterBase.org_id == f.base))
+    if f.flag:
+        query = query.where(exists().where(RosterFlag.entry_id == RosterEntry.id, RosterFlag.flag == f.flag))
     if f.age_min is not None:
         query = query.where(RosterEntry.birth_year <= today.year - f.age_min)
     if f.age_max is not None:

@@ -42,6 +42,13 @@ EXPECTED_200: dict[str, set[str]] = {
     "certificates.manage_list": {"base_admin"} | _ADMIN,
     "competitions.org_competitions": {"committee_member"} | _ADMIN,
     "certificates.bulk": {"enterprise_hr"},
+    "roster.trade_cards": {"base_admin"} | _ADMIN,
+    "roster_reviews.index": {"committee_member"},  # and experts of the pool (none in this world)
+    "roster_pool.experts": {"committee_member"},
+    "roster_pool.draws": {"committee_member"},
+    "roster_pool.nominate": {"base_admin", "enterprise_hr"},
+    "roster_pool.apply": {"worker", "base_admin", "invigilator", "examiner", "enterprise_hr", "committee_member"}
+    | _ADMIN,  # any logged-in person may apply
 }
 
 

@@ -24,6 +24,8 @@ from tests.exams.base_world import add_exam_day_objects
 from tests.exams.test_practical import WALL_PANEL
 from tests.exams.world import build_world
 from tests.factories import NOW, PASSWORD, make_org, make_staff
+from tests.roster.pool_world import tenant_pool_objects
+from tests.roster.review_world import tenant_application
 
 # URL variables that do not identify tenant-owned data, and why.
 PUBLIC_VARIABLES = {
@@ -71,6 +73,9 @@ TENANT_OBJECTS = {
     "registration_id": lambda t: t.registration.id,
     "assignment_id": lambda t: t.assignment.id,
     "user_id": lambda t: t.admin.id,  # a person of tenant B: the roster record of another enterprise's people
+    "application_id": lambda t: t.application.id,  # a committee review: only the committee and its panel see it
+    "expert_id": lambda t: t.expert.id,  # the expert pool: only the committee and the expert see a record
+    "draw_id": lambda t: t.draw.id,  # a panel draw: committee only
 }
 
 # Endpoints that are open to every worker across tenants, and why (they still refuse the ineligible).
@@ -103,6 +108,8 @@ def tenants(session, cipher, tmp_path):
     b.assessment = assessment_for(session, registration=session.query(Registration).one(), task=task)
     b.competition, b.event, b.module, b.evidence = tenant_competition(session, cipher)
     add_exam_day_objects(session, cipher, b, world)
+    b.application = tenant_application(session, cipher, tmp_path)
+    b.expert, b.draw = tenant_pool_objects(session, cipher)
     session.commit()
     return a, b
 
