@@ -98,6 +98,46 @@ def ensure_default_authorities(session: Session, *, now: datetime) -> list[Trade
     return authorities(session)
 
 
+AUTHORITY_FIELDS = {"name": lazy("发证机关"), "region": lazy("地区"), "validity_months": lazy("有效期（月）"),
+                    "renewal_window_months": lazy("复审期（到期前月数）")}
+
+
+def _months(raw: Mapping[str, object], field: str, low: int, high: int) -> int:
+    text = str(raw.get(field) or "").strip()
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise _bad(field, str(lazy("%(f)s应为 %(lo)d 到 %(hi)d 之间的整数。", f=AUTHORITY_FIELDS[field], lo=low,
+                                    hi=high)))
+    return int(text)
+
+
+def save_authority(session: Session, raw: Mapping[str, object], *, actor_id: int, now: datetime) -> TradeAuthority:
+    """Add an issuing authority or change its validity rule (matched by name). The rule is data: a changed
+    renewal window moves every card's status at once; a changed validity applies to cards entered afterwards
+    (a card keeps the expiry it was entered with)."""
+    name = str(raw.get("name") or "").strip()
+    if not name:
+        raise _bad("name", str(lazy("请填写%(f)s。", f=AUTHORITY_FIELDS["name"])))
+    if len(name) > 120:
+        raise _bad("name", str(lazy("%(f)s最多 %(n)d 个字。", f=AUTHORITY_FIELDS["name"], n=120)))
+    region = str(raw.get("region") or "").strip()[:60]
+    validity = _months(raw, "validity_months", 1, 240)
+    window = _months(raw, "renewal_window_months", 0, 239)
+    if window >= validity:
+        raise _bad("renewal_window_months", str(lazy("复审期应短于有效期。")))
+    authority = session.scalar(select(TradeAuthority).where(TradeAuthority.name == name))
+    before = None if authority is None else [authority.validity_months, authority.renewal_window_months]
+    if authority is None:
+        authority = TradeAuthority(name=name, created_at=now)
+        session.add(authority)
+    authority.region, authority.validity_months, authority.renewal_window_months = region, validity, window
+    session.flush()
+    audit.record(session, action="roster.authority_saved", now=now, actor_id=actor_id,
+                 target=f"trade_authority:{authority.id}",
+                 details={"name": name, "validity_months": validity, "renewal_window_months": window,
+                          "before": before})
+    return authority
+
+
 def training_bases(session: Session, ids: set[int] | None = None) -> list[Organisation]:
     """Training bases by name: all of them, or those among ``ids``."""
     query = select(Organisation).where(Organisation.kind == OrgKind.TRAINING_BASE)

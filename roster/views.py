@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from certificates.queries import certificates_of
 from certificates.status import public_status, status_label
 from certificates.webutil import cert_config
-from core.access import check_org_access, org_ids_with
+from core.access import check_org_access, is_platform_admin, org_ids_with
 from core.clock import utcnow
 from core.db import transaction
 from core.errors import NotFound, ValidationFailed
@@ -152,3 +152,24 @@ def trade_card_import(org_id: int):
         return _cards_page(org, error=exc.message, status=422)
     flash(_("已导入 %(n)d 张特种作业操作证。", n=len(imported)), "success")
     return redirect(url_for("roster.trade_cards", org_id=org.id))
+
+
+@bp.route("/trade-card-authorities", methods=["GET", "POST"])
+@roles_required_page(is_platform_admin)
+def trade_authorities():
+    """Issuing authorities and their validity rules (platform admin): add one, or change a rule by name."""
+    values: dict[str, str] = {}
+    if request.method == "POST":
+        values = {name: request.form.get(name, "").strip() for name in cards.AUTHORITY_FIELDS}
+        try:
+            with transaction(db()):
+                authority = cards.save_authority(db(), values, actor_id=current_user.id, now=utcnow())
+        except ValidationFailed as exc:
+            label = cards.AUTHORITY_FIELDS.get(exc.field or "")
+            return render_template("roster/cards/authorities.html", authorities=cards.authorities(db()),
+                                   values=values, labels=cards.AUTHORITY_FIELDS,
+                                   error=f"{label}：{exc.message}" if label else exc.message), 422
+        flash(_("已保存发证机关 %(n)s 的有效期规则。", n=authority.name), "success")
+        return redirect(url_for("roster.trade_authorities"))
+    return render_template("roster/cards/authorities.html", authorities=cards.authorities(db()), values=values,
+                           labels=cards.AUTHORITY_FIELDS, error="")
