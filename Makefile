@@ -9,7 +9,7 @@ APT_RUN := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 p
 APT_TEST := chromium
 PYTEST_ARGS ?=
 
-.PHONY: run test deps test-deps venv translations db lint test-sqlite test-postgres bench serve scheduler clean
+.PHONY: run test deps test-deps venv translations db lint test-sqlite test-postgres bench lighthouse serve scheduler clean
 
 run: deps venv translations db
 	@echo "Demo logins are listed in README.md (password Demo1234). Serving on http://127.0.0.1:5000"
@@ -64,6 +64,15 @@ test-postgres: venv translations
 
 bench: venv translations
 	$(BIN)/python -m bench.run_all
+
+# Lighthouse (mobile) on the lesson, exam and verification pages: the pinned npm package is installed first
+# (Debian's nodejs and npm when npm is missing), then everything runs offline on loopback.
+lighthouse: test-deps venv translations
+	@command -v npm >/dev/null || { echo "installing Debian packages: nodejs npm; then npm 10 (the lock file needs it)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm && \
+	  $(SUDO) npm install -g --no-audit --no-fund --loglevel=error npm@10; }
+	cd bench/lighthouse && npm ci --no-audit --no-fund --loglevel=error
+	$(BIN)/python -m bench.lighthouse
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

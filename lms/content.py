@@ -22,7 +22,7 @@ LESSON_NAME = re.compile(r"^(\d{2})-([a-z0-9-]+)\.md$")
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 MAX_FILE_BYTES = 512 * 1024
 # Bump when lms.markdown renders differently, so the next sync writes new lesson versions.
-RENDER_VERSION = 2
+RENDER_VERSION = 3
 
 
 class ContentError(Exception):

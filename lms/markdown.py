@@ -21,8 +21,9 @@ def _box_renderer(kind: str):
         if token.nesting == 1:
             title = token.info.strip()[len(kind):].strip()
             head = f'<p class="box-title">{escape(title)}</p>' if title else ""
-            role = ' role="note"' if kind != "redline" else ' role="alert"'
-            return f'<aside class="{BOXES[kind]}"{role}>{head}\n'
+            # A static box is a note, never role="alert" (that is for live announcements, and not allowed on
+            # <aside>); the red-line box stands out by its styling and its title.
+            return f'<aside class="{BOXES[kind]}" role="note">{head}\n'
         return "</aside>\n"
 
     return render

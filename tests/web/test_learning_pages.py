@@ -91,7 +91,7 @@ def test_continue_leads_to_the_last_lesson_opened(logged_in, course):
 
 def test_lesson_page_has_the_redline_box_the_figure_and_neighbours(logged_in, course):
     html = _html(logged_in.get(LESSON1))
-    assert '<aside class="box box-redline" role="alert">' in html and "第 1 课红线" in html
+    assert '<aside class="box box-redline" role="note">' in html and "第 1 课红线" in html
     assert f'<img src="/media/{SLUG}/sling-angle.svg"' in html and "<figcaption>" in html
     assert f'rel="next" href="{LESSON2}"' in html and 'rel="prev"' not in html
     middle = _html(logged_in.get(LESSON2))
