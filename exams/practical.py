@@ -60,12 +60,18 @@ def create_task(session: Session, *, exam: Exam, title: str, checklist: dict, ma
 
 
 def assessment_for(session: Session, *, registration: Registration, task: PracticalTask) -> PracticalAssessment:
-    found = session.scalar(select(PracticalAssessment).where(PracticalAssessment.registration_id == registration.id,
-                                                             PracticalAssessment.task_id == task.id))
+    """The candidate's assessment on the task, created on first use (two examiners opening it at once get one)."""
+    query = select(PracticalAssessment).where(PracticalAssessment.registration_id == registration.id,
+                                              PracticalAssessment.task_id == task.id)
+    found = session.scalar(query)
     if found is None:
-        found = PracticalAssessment(registration_id=registration.id, task_id=task.id)
-        session.add(found)
-        session.flush()
+        try:
+            with session.begin_nested():
+                found = PracticalAssessment(registration_id=registration.id, task_id=task.id)
+                session.add(found)
+                session.flush()
+        except IntegrityError:
+            found = session.scalar(query)  # the other examiner's request created it first
     return found
 
 

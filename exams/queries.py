@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound
 from core.i18n import lazy
 from core.models import Organisation, User
 from exams.attempts import effective_deadline, paper_questions
-from exams.models import Answer, Attempt, AttemptEvent, AttemptStatus, Exam, ExamSession, Paper
+from exams.models import (
+    Answer,
+    Attempt,
+    AttemptEvent,
+    AttemptStatus,
+    Exam,
+    ExamSession,
+    Paper,
+    PracticalAssessment,
+    PracticalSheet,
+    PracticalTask,
+    Registration,
+    RegistrationStatus,
+    VenueRoom,
+)
 from exams.rules.blueprint import ReviewPolicy
 from exams.rules.timing import remaining_seconds
 from lms.models import QuestionVersion
@@ -186,3 +201,44 @@ def topics_by_course(session: Session) -> dict[str, list[tuple[str, int]]]:
     for title, topic, n in rows:
         out.setdefault(title, []).append((topic, n))
     return out
+
+
+@dataclass(frozen=True)
+class PracticalLine:
+    """One candidate on one practical task, as the examiners' board lists it."""
+
+    registration: Registration
+    name: str
+    task: PracticalTask
+    assessment: PracticalAssessment | None
+    sheets: int
+    has_my_sheet: bool
+
+
+def practical_board(session: Session, exam_session: ExamSession, examiner_id: int) -> list[PracticalLine]:
+    """Registered candidates (seat order) times the exam's practical tasks, with how far each scoring is."""
+    tasks = session.scalars(select(PracticalTask).where(PracticalTask.exam_id == exam_session.exam_id)
+                            .order_by(PracticalTask.id)).all()
+    if not tasks:
+        return []
+    candidates = session.execute(
+        select(Registration, User.name).join(User, User.id == Registration.user_id)
+        .outerjoin(VenueRoom, VenueRoom.id == Registration.room_id)
+        .where(Registration.session_id == exam_session.id, Registration.status == RegistrationStatus.REGISTERED)
+        .order_by(VenueRoom.position, Registration.seat_no, Registration.id)).tuples().all()
+    in_session = (select(PracticalAssessment).join(Registration, Registration.id == PracticalAssessment.registration_id)
+                  .where(Registration.session_id == exam_session.id))
+    assessments = {(a.registration_id, a.task_id): a for a in session.scalars(in_session)}
+    ids = [a.id for a in assessments.values()]
+    sheets = dict(session.execute(select(PracticalSheet.assessment_id, func.count(PracticalSheet.id))
+                                  .where(PracticalSheet.assessment_id.in_(ids))
+                                  .group_by(PracticalSheet.assessment_id)).tuples().all())
+    mine = set(session.scalars(select(PracticalSheet.assessment_id).where(
+        PracticalSheet.assessment_id.in_(ids), PracticalSheet.examiner_id == examiner_id)))
+    lines = []
+    for registration, name in candidates:
+        for task in tasks:
+            found = assessments.get((registration.id, task.id))
+            lines.append(PracticalLine(registration, name, task, found, sheets.get(found.id, 0) if found else 0,
+                                       found is not None and found.id in mine))
+    return lines

@@ -22,7 +22,15 @@ from core.web import db
 from exams import analysis, papers, practical, queries
 from exams.blueprint_text import parse_blueprint
 from exams.forms import ExamForm
-from exams.models import Attempt, ExamSession, PracticalAssessment, PracticalTask, Registration
+from exams.models import (
+    Attempt,
+    ExamSession,
+    PracticalAssessment,
+    PracticalTask,
+    Registration,
+    RegistrationStatus,
+)
+from exams.rules.tickets import display
 from lms.queries import catalogue
 
 bp = Blueprint("exam_staff", __name__, template_folder="templates")
@@ -103,6 +111,35 @@ def _marks_from_form(checklist) -> dict:
         except InvalidOperation:
             marks[item.code] = raw  # the pure rule names the item and refuses it
     return marks
+
+
+@bp.get("/orgs/<int:org_id>/exam-sessions/<int:session_id>/practical")
+@login_required
+def practical_board(org_id: int, session_id: int):
+    """The examiners' list: every registered candidate on each practical task, and how far the scoring is."""
+    exam_session = _session(org_id, session_id, *MARKERS)
+    return render_template("exams/staff/practical_board.html", exam_session=exam_session, form=ConfirmForm(),
+                           lines=queries.practical_board(db(), exam_session, current_user.id), display=display)
+
+
+@bp.post("/orgs/<int:org_id>/exam-sessions/<int:session_id>/registrations/<int:registration_id>/practical")
+@login_required
+def open_practical(org_id: int, session_id: int, registration_id: int):
+    """Open a candidate's scoring sheet for the posted task (the assessment is created on first use).
+
+    404 for a registration of another session or a task of another exam."""
+    exam_session = _session(org_id, session_id, *MARKERS)
+    registration = db().get(Registration, registration_id)
+    task = db().get(PracticalTask, request.form.get("task_id", type=int) or 0)
+    if (registration is None or registration.session_id != exam_session.id
+            or registration.status != RegistrationStatus.REGISTERED or task is None
+            or task.exam_id != exam_session.exam_id):
+        raise NotFound()
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("exam_staff.practical_board", org_id=org_id, session_id=session_id))
+    with transaction(db()):
+        assessment = practical.assessment_for(db(), registration=registration, task=task)
+    return redirect(url_for("exam_staff.practical_sheet", org_id=org_id, assessment_id=assessment.id))
 
 
 @bp.route("/orgs/<int:org_id>/practical/<int:assessment_id>", methods=["GET", "POST"])
