@@ -69,10 +69,24 @@
     if (f && local[qid].seq > Number(f.dataset.seq)) { write(f, local[qid].response); state(qid, local[qid].acked ? msg.saved : msg.unsaved); }
   });
 
+  // Another tab on the same attempt shares this storage: count on from its seq and keep its queued answers,
+  // or our next save would carry an old seq (acknowledged, never applied) and overwrite its entries.
+  function merged(a, b) {
+    var out = {};
+    [a, b].forEach(function (m) {
+      Object.keys(m).forEach(function (q) {
+        var e = m[q], have = out[q];
+        if (!have || e.seq > have.seq) out[q] = { response: e.response, seq: e.seq, acked: e.acked };
+        else if (e.seq === have.seq && e.acked) have.acked = true;
+      });
+    });
+    return out;
+  }
   function record(f) {
     if (stopped) return;
-    seq += 1;
+    seq = Math.max(seq, Number(localStorage.getItem(K.seq) || 0)) + 1;
     localStorage.setItem(K.seq, String(seq));
+    local = merged(load(K.local, {}), local);
     local[f.dataset.qid] = { response: read(f), seq: seq, acked: false };
     store(K.local, local);
     state(f.dataset.qid, msg.unsaved);
@@ -102,6 +116,7 @@
       return resp.json().then(function (body) {
         if (resp.status === 409 && body.error === "device_superseded") { stopped = true; notice(msg.superseded); throw new Error("stop"); }
         if (!resp.ok) { state(qid, msg.unsaved); throw new Error(body.message || resp.status); }
+        local = merged(load(K.local, {}), local);
         if (local[qid] && local[qid].seq <= body.seq) { local[qid].acked = true; store(K.local, local); }
         state(qid, msg.saved);
         resync(body.remaining_s);
@@ -136,6 +151,17 @@
   }
   document.getElementById("submit").addEventListener("click", function () { submit(true); });
 
+  window.addEventListener("storage", function (e) {  // the other tab answered: show it here too
+    if (e.key !== K.local) return;
+    var theirs = load(K.local, {});
+    Object.keys(theirs).forEach(function (qid) {
+      var mine = local[qid], t = theirs[qid];
+      if (!byId[qid] || (mine && (t.seq < mine.seq || (t.seq === mine.seq && !t.acked)))) return;
+      write(byId[qid], t.response); state(qid, t.acked ? msg.saved : msg.unsaved);
+    });
+    local = merged(theirs, local);
+    showNet(navigator.onLine);
+  });
   window.addEventListener("online", function () { showNet(true); flush(); });
   window.addEventListener("offline", function () { showNet(false); });
   document.addEventListener("visibilitychange", function () {
