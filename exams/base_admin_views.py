@@ -12,11 +12,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from core.access import is_platform_admin, roles_in
 from core.clock import utcnow
 from core.db import transaction
 from core.errors import DomainError, NotFound
 from core.forms import ConfirmForm
-from core.models import Organisation, OrgKind
+from core.models import Organisation, OrgKind, Role
 from core.views import ACCOUNT_LINKS
 from core.web import client_ip, db, roles_required_page, state
 from exams import base_queries, calendar, checkin, reports, venues, waitlist
@@ -110,7 +111,10 @@ def sessions(org_id: int):
             else:
                 flash(_("已安排考试场次。"), "success")
                 return redirect(url_for("bases.session_page", org_id=org.id, session_id=exam_session.id))
+    roles = roles_in(current_user, org.id)
     return render_template("exams/base/sessions.html", org=org, form=form, can_manage=can_manage,
+                           at_door=bool(roles & set(DOOR)) or is_platform_admin(current_user),
+                           marks=bool(roles & {Role.EXAMINER, Role.BASE_ADMIN}) or is_platform_admin(current_user),
                            rows=base_queries.sessions_of(db(), org.id)), 422 if form.errors else 200
 
 

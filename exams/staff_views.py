@@ -11,13 +11,14 @@ from decimal import Decimal, InvalidOperation
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from core.access import check_org_access
 from core.clock import utcnow
 from core.db import transaction
 from core.errors import DomainError, NotFound
 from core.forms import ConfirmForm
-from core.models import Role
+from core.models import Role, User
 from core.web import db
 from exams import analysis, papers, practical, queries
 from exams.blueprint_text import parse_blueprint
@@ -161,10 +162,12 @@ def practical_sheet(org_id: int, assessment_id: int):
             error = exc
     mine = queries.own_sheet(db(), assessment.id, current_user.id)
     registration = db().get(Registration, assessment.registration_id)
+    sheets = queries.sheets_of(db(), assessment.id)
+    names = {u.id: u.name for u in db().scalars(select(User).where(
+        User.id.in_([registration.user_id, *(s.examiner_id for s in sheets)])))}
     return render_template("exams/staff/practical.html", assessment=assessment, task=task, checklist=checklist,
-                           form=form, error=error, mine=mine, registration=registration,
-                           sheets=queries.sheets_of(db(), assessment.id) if assessment.signed_off_at else [],
-                           sheet_count=len(queries.sheets_of(db(), assessment.id)))
+                           form=form, error=error, mine=mine, registration=registration, names=names,
+                           sheets=sheets if assessment.signed_off_at else [], sheet_count=len(sheets))
 
 
 @bp.post("/orgs/<int:org_id>/practical/<int:assessment_id>/reconcile")

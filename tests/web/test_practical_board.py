@@ -80,3 +80,25 @@ def test_the_board_refuses_other_sessions_candidates_and_people_without_the_role
     assert client.get(f"{base}/practical").status_code == 404
     session.rollback()
     assert session.query(PracticalAssessment).count() == 0
+
+
+def test_the_sheet_names_the_candidate_and_the_sessions_page_offers_each_role_its_own_buttons(client, session, cipher,
+                                                                                              tmp_path):
+    world, task, (examiner, _second) = _setup(session, cipher, tmp_path)
+    invigilator = make_staff(session, cipher, world.base, Role.INVIGILATOR)
+    session.commit()
+    registration = _registration(session, world.candidates[0])
+    base = f"/orgs/{world.base.id}/exam-sessions/{world.exam_session.id}"
+
+    token = login_as(client, cipher, examiner)
+    sessions_page = client.get(f"/orgs/{world.base.id}/sessions").get_data(as_text=True)
+    assert "实操评分" in sessions_page and "监考台" not in sessions_page and ">签到<" not in sessions_page
+    opened = client.post(f"{base}/registrations/{registration.id}/practical",
+                         data={"csrf_token": token, "task_id": str(task.id)})
+    sheet = client.get(opened.headers["Location"]).get_data(as_text=True)
+    assert "李建国" in sheet and f"#{registration.id}" not in sheet
+    client.post("/logout", data={"csrf_token": token})
+
+    login_as(client, cipher, invigilator)
+    sessions_page = client.get(f"/orgs/{world.base.id}/sessions").get_data(as_text=True)
+    assert "监考台" in sessions_page and "实操评分" not in sessions_page
