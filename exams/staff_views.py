@@ -16,15 +16,16 @@ from sqlalchemy import select
 from core.access import check_org_access
 from core.clock import utcnow
 from core.db import transaction
-from core.errors import DomainError, NotFound
+from core.errors import DomainError, NotFound, ValidationFailed
 from core.forms import ConfirmForm
 from core.models import Role, User
 from core.web import db
-from exams import analysis, papers, practical, queries
+from exams import analysis, papers, practical, practical_text, queries
 from exams.blueprint_text import parse_blueprint
 from exams.forms import ExamForm
 from exams.models import (
     Attempt,
+    Exam,
     ExamSession,
     PracticalAssessment,
     PracticalTask,
@@ -221,3 +222,42 @@ def exams(org_id: int):
             form.blueprint.errors = [*form.blueprint.errors, exc.message]
     return render_template("exams/staff/exams.html", form=form, rows=queries.exams_of(db(), org_id),
                            topics=queries.topics_by_course(db()))
+
+
+@bp.route("/orgs/<int:org_id>/exams/<int:exam_id>/practical-tasks", methods=["GET", "POST"])
+@login_required
+def practical_tasks(org_id: int, exam_id: int):
+    """The exam's practical tasks (实操项目) and a form to add one: title, allowed examiner gap, checklist."""
+    check_org_access(current_user, org_id)
+    exam = db().get(Exam, exam_id)
+    if exam is None or exam.org_id != org_id:
+        raise NotFound()  # another base's exam is not found, whatever role the caller has here
+    check_org_access(current_user, org_id, Role.BASE_ADMIN)
+    form = ConfirmForm()
+    values = {"title": "", "max_gap": "10", "checklist": practical_text.EXAMPLE}
+    error = ""
+    if request.method == "POST" and form.validate_on_submit():
+        values = {name: request.form.get(name, "") for name in values}
+        try:
+            title = values["title"].strip()
+            if not title or len(title) > 160:
+                raise ValidationFailed("invalid_title", _("请填写项目名称（不超过 160 字）。"), "title")
+            try:
+                max_gap = Decimal(values["max_gap"].strip())
+            except InvalidOperation:
+                max_gap = Decimal(-1)
+            if not max_gap.is_finite() or not 0 <= max_gap <= 100:
+                raise ValidationFailed("invalid_max_gap", _("考评员允许分差应在 0–100 之间。"), "max_gap")
+            checklist = practical_text.parse_checklist(values["checklist"])
+            with transaction(db()):
+                practical.create_task(db(), exam=exam, title=title, checklist=checklist, max_gap=max_gap,
+                                      now=utcnow())
+        except ValidationFailed as exc:
+            error = exc.message
+        else:
+            flash(_("已添加实操项目。"), "success")
+            return redirect(url_for("exam_staff.practical_tasks", org_id=org_id, exam_id=exam.id))
+    tasks = db().scalars(select(PracticalTask).where(PracticalTask.exam_id == exam.id)
+                         .order_by(PracticalTask.id)).all()
+    return render_template("exams/staff/practical_tasks.html", exam=exam, tasks=tasks, form=form, values=values,
+                           error=error, checklist_of=practical.checklist_from_json), 422 if error else 200

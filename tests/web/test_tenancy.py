@@ -63,6 +63,7 @@ TENANT_OBJECTS = {
     "key_id": lambda t: t.key.id,
     "bank_id": lambda t: t.bank.id,
     "session_id": lambda t: t.exam_session.id,
+    "exam_id": lambda t: t.exam.id,
     "attempt_id": lambda t: t.attempt.id,
     "assessment_id": lambda t: t.assessment.id,
     "competition_id": lambda t: t.competition.id,
@@ -101,7 +102,7 @@ def _tenant_rules(app):
 def tenants(session, cipher, tmp_path):
     a, b = Tenant(session, cipher, "甲"), Tenant(session, cipher, "乙")
     world = build_world(session, cipher, tmp_path)  # an exam session of another base, with its candidate
-    b.exam_session = world.exam_session
+    b.exam_session, b.exam = world.exam_session, world.exam
     b.attempt = start_attempt(session, exam_session=world.exam_session, candidate=world.candidates[0],
                               device_id="d", now=NOW + timedelta(minutes=1)).attempt
     task = create_task(session, exam=world.exam, title="实操", checklist=WALL_PANEL, max_gap=Decimal(10), now=NOW)
