@@ -82,8 +82,14 @@
     });
     return out;
   }
+  function incompleteOrder(f) {
+    if (f.dataset.kind !== "ordering") return false;
+    var values = Array.prototype.map.call(f.querySelectorAll("select"), function (i) { return i.value; });
+    return values.indexOf("") >= 0 || values.some(function (v, n) { return values.indexOf(v) !== n; });
+  }
   function record(f) {
     if (stopped) return;
+    if (incompleteOrder(f)) { state(f.dataset.qid, msg.order); return; }  // saved once every place differs
     seq = Math.max(seq, Number(localStorage.getItem(K.seq) || 0)) + 1;
     localStorage.setItem(K.seq, String(seq));
     local = merged(load(K.local, {}), local);
