@@ -25,6 +25,7 @@ class Settings:
     env: str = "development"
     instance_path: Path = Path("instance")
     database_url: str = ""
+    database_replica_url: str = ""  # optional streaming replica for lagging reads (roster, statistics)
     secret_key: str = ""
     # key id -> 32-byte AES key; the first id in pii_key_order encrypts, all decrypt (rotation).
     pii_keys: dict[str, bytes] = field(default_factory=dict)
@@ -58,6 +59,7 @@ class Settings:
             "env": mode,
             "instance_path": instance,
             "database_url": get("DATABASE_URL") or f"sqlite:///{instance / 'prefabskills.sqlite3'}",
+            "database_replica_url": get("DATABASE_REPLICA_URL"),
             "ratelimit_enabled": get("RATELIMIT_ENABLED", "1") not in {"0", "false", "no"},
             "ratelimit_storage_url": get("RATELIMIT_STORAGE_URL", "memory://"),
             "session_cookie_secure": get("SECURE_COOKIES", "1" if mode == "production" else "0") == "1",

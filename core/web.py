@@ -43,6 +43,9 @@ class AppState:
     engine: Engine
     session_factory: sessionmaker[Session]
     cipher: PiiCipher
+    # Reads that may lag the primary by a moment (roster search, statistics, exports): the read replica when
+    # PREFABSKILLS_DATABASE_REPLICA_URL is set, else read-only sessions on the primary.
+    replica_factory: sessionmaker[Session] | None = None
 
 
 def state() -> AppState:
@@ -54,6 +57,13 @@ def db() -> Session:
     if "db" not in g:
         g.db = state().session_factory()
     return g.db
+
+
+def replica_db() -> Session:
+    """A read-only session for reads that may lag the primary a little (never for a page that then writes)."""
+    if "replica_db" not in g:
+        g.replica_db = state().replica_factory()
+    return g.replica_db
 
 
 def cipher() -> PiiCipher:
@@ -85,11 +95,13 @@ class BoundedIntegerConverter(IntegerConverter):
 def init_web(app: Flask, settings: Settings) -> None:
     app.url_map.converters["int"] = BoundedIntegerConverter
     engine = make_engine(settings.database_url)
+    replica = make_engine(settings.database_replica_url) if settings.database_replica_url else engine
     app.extensions["prefabskills"] = AppState(
         settings=settings,
         engine=engine,
         session_factory=make_session_factory(engine),
         cipher=PiiCipher(settings.pii_keys, settings.pii_active_key_id, settings.pii_hash_key),
+        replica_factory=make_session_factory(replica, readonly=True),
     )
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -125,9 +137,10 @@ def init_web(app: Flask, settings: Settings) -> None:
 
     @app.teardown_appcontext
     def _close_session(_exc) -> None:
-        session = g.pop("db", None)
-        if session is not None:
-            session.close()
+        for name in ("db", "replica_db"):
+            session = g.pop(name, None)
+            if session is not None:
+                session.close()
 
     @app.after_request
     def _security_headers(resp):

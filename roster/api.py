@@ -8,7 +8,7 @@ from core.api import doc, ok, require_user
 from core.clock import utcnow
 from core.errors import Forbidden
 from core.i18n import lazy
-from core.web import db
+from core.web import replica_db
 from roster import search
 from roster.access import is_committee
 from roster.models import RosterEntry
@@ -46,5 +46,5 @@ def search_roster():
     if not is_committee(user):
         raise Forbidden(str(lazy("仅专家委员会成员可查询人才库。")))
     filters, after = search.parse_filters(request.args)
-    page = search.search_roster(db(), filters, scope=None, now=utcnow(), after=after)
+    page = search.search_roster(replica_db(), filters, scope=None, now=utcnow(), after=after)
     return ok({"items": [entry_json(e) for e in page.entries], "next": page.next_after})

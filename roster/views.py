@@ -19,7 +19,7 @@ from core.db import transaction
 from core.errors import NotFound, ValidationFailed
 from core.models import Organisation, OrgKind, Role
 from core.views import ACCOUNT_LINKS
-from core.web import cipher, client_ip, db, roles_required_page
+from core.web import cipher, client_ip, db, replica_db, roles_required_page
 from roster import card_file, cards, eligibility, search
 from roster.access import may_use_roster, roster_scope
 
@@ -46,7 +46,9 @@ def index():
         filters, after = search.parse_filters(request.args)
     except ValidationFailed as exc:
         return _page(search.RosterFilters(), search.RosterPage([], None), error=exc.message), 422
-    return _page(filters, search.search_roster(db(), filters, scope=scope, now=utcnow(), after=after))
+    # The search reads the replica when there is one: the roster is refreshed by a job, so a moment's lag
+    # changes nothing the committee could notice.
+    return _page(filters, search.search_roster(replica_db(), filters, scope=scope, now=utcnow(), after=after))
 
 
 @bp.post("/roster/lookup")
