@@ -22,7 +22,8 @@ def certs(app, session, cipher):
     base, admin = base_with_admin(session, cipher, name="昆明市装配式建筑产业工人实训基地")
     id_number = valid_id_number()
     holder = make_worker(session, cipher, name="张晓明", phone_number=PHONE_NUMBER, id_number=id_number)
-    valid = make_cert(session, holder=holder, org=base, config=config, now=utcnow())
+    valid = make_cert(session, holder=holder, org=base, config=config, now=utcnow(), skill="PRECAS",
+                      skill_name="装配式建筑施工员（构件安装）")  # the longest serial a skill code gives
     revoked = make_cert(session, holder=holder, org=base, config=config, now=utcnow())
     revoke_certificate(session, certificate=revoked, actor_id=admin.id, reason="考核记录与现场视频不符，经复核撤销",
                        now=utcnow())
@@ -37,6 +38,11 @@ def test_the_verification_page_on_a_phone(page, certs, artifacts, script_errors)
     expect(page.locator(".status .word")).to_have_text("有效")
     expect(page.locator(".holder")).to_have_text("张晓明")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360  # nothing wider than the phone
+    # the facts stay inside their card: a long serial wraps instead of running past the right edge
+    assert page.evaluate("(() => { const s = document.querySelector('.sheet'); const r = s.getBoundingClientRect();"
+                         " const inner = r.right - parseFloat(getComputedStyle(s).paddingRight);"
+                         " return Math.max(...[...s.querySelectorAll('dd, dt')].map(e => e.getBoundingClientRect()"
+                         ".right)) <= inner + 0.5; })()")
     page.screenshot(path=str(artifacts / "verify-1-valid.png"), full_page=True)
     page.fill("#id_number", id_number)
     page.get_by_role("button", name="核对").click()
