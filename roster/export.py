@@ -9,7 +9,8 @@ formula-injection guard of ``exams.rules.export``.
 
 Audit: a streamed export writes ``roster.export_started`` before the first row is read and
 ``roster.export_finished`` with the rows written and whether the file was complete (a download broken off
-by the client is recorded as incomplete); a PDF, rendered at once, writes one ``roster.exported`` row.
+by the client is recorded as incomplete; a started row with no finished row means the download never began
+or the process died); a PDF, rendered at once, writes one ``roster.exported`` row.
 """
 
 from __future__ import annotations
@@ -319,15 +320,8 @@ def page_counter_css(sentence: str) -> Markup:
     return Markup(" ".join(parts))  # noqa: S704 - quoted and escaped for a CSS string above
 
 
-@dataclass(frozen=True)
-class Pdf:
-    data: bytes
-    pages: int
-
-
-def render_pdf(html: str) -> Pdf:
+def render_pdf(html: str) -> bytes:
     """PDF bytes of a self-contained HTML page (fonts from the system: Noto CJK)."""
     from weasyprint import HTML
 
-    document = HTML(string=html, base_url="about:", url_fetcher=_refusing_fetcher()).render()
-    return Pdf(document.write_pdf(), len(document.pages))
+    return HTML(string=html, base_url="about:", url_fetcher=_refusing_fetcher()).write_pdf()

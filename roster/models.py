@@ -31,7 +31,8 @@ class RosterEntry(Base):
     name: Mapped[str] = mapped_column(String(60))
     id_number_masked: Mapped[str | None] = mapped_column(String(24))
     birth_year: Mapped[int | None]
-    region: Mapped[str] = mapped_column(String(60), default="")  # the current employer's region
+    # the current employer's region; byte-wise order on PostgreSQL so the prefix filter can use the index
+    region: Mapped[str] = mapped_column(String(60).with_variant(String(60, collation="C"), "postgresql"), default="")
     enterprise_org_id: Mapped[int | None] = mapped_column(ForeignKey("core_organisations.id"))
     enterprise_name: Mapped[str] = mapped_column(String(120), default="")
     # training bases linked to the worker: certificate issuers, exam-session hosts, bases that entered a card

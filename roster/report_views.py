@@ -158,6 +158,11 @@ def export_xlsx():
 
 # -- printed roster ------------------------------------------------------------------------------------------------
 
+def _page_numbers():
+    # {page} and {pages} stand for the page counters: a translation keeps them as they are
+    return export.page_counter_css(_("第 {page} 页 共 {pages} 页"))
+
+
 def _print_page(entries, *, error: str = "", status: int = 200):
     lab = export.labels()
     return render_template("roster/reports/print.html", rows=[export.entry_cells(e, lab) for e in entries], lab=lab,
@@ -191,13 +196,12 @@ def roster_pdf():
         return _print_page([], error=_too_many_rows(), status=422)
     rows = [export.entry_cells(e, lab) for e in entries]
     pdf = export.render_pdf(render_template(
-        "roster/reports/roster_pdf.html", job=job, lab=lab, rows=rows, page_numbers=export.page_counter_css(
-            _("第 {page} 页 共 {pages} 页")),
+        "roster/reports/roster_pdf.html", job=job, lab=lab, rows=rows, page_numbers=_page_numbers(),
         description=export.filters_text(job.filters, lab, scope_all=job.scope is None)))
     with transaction(db()):
         export.audit_export(db(), job, action=export.EXPORTED, now=utcnow(), ip=client_ip(), rows=len(rows),
                             complete=True)
-    return Response(pdf.data, mimetype="application/pdf", headers={
+    return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": _disposition("inline", job.filename(_("人才库名册"), "pdf"),
                                             f"roster-{job.export_id}.pdf"),
         "Cache-Control": "private, no-store"})
@@ -218,7 +222,7 @@ def _notice_request():
 
 def _notice_page(req=None, lines=(), *, error: str = "", field: str = "", status: int = 200):
     return render_template("roster/reports/notice.html", req=req, lines=lines, error=error, error_field=field,
-                           args=request.args, cap=notice.NOTICE_MAX_ROWS, cn_date=notice.cn_date), status
+                           args=request.args, cn_date=notice.cn_date), status
 
 
 @bp.get("/roster/notice")
@@ -257,14 +261,14 @@ def notice_pdf():
     now = utcnow()
     pdf = export.render_pdf(render_template("roster/reports/notice_pdf.html", req=req, lines=lines,
                                             org_name=_committee_org_name(), cn_date=notice.cn_date,
-                                            page_numbers=export.page_counter_css(_("第 {page} 页 共 {pages} 页")),
+                                            page_numbers=_page_numbers(),
                                             made_on=now.astimezone(notice.CHINA).date()))
     _role_label, org_id = _role(current_user)
     with transaction(db()):
         notice.audit_notice(db(), req, rows=len(lines), actor_id=current_user.id, org_id=org_id, now=now,
                             ip=client_ip())
     name = f"{_('公示表')}_{req.start.isoformat()}_{req.end.isoformat()}.pdf"
-    return Response(pdf.data, mimetype="application/pdf", headers={
+    return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": _disposition("inline", name, f"notice-{req.start}-{req.end}.pdf"),
         "Cache-Control": "private, no-store"})
 
@@ -290,6 +294,13 @@ def stats_page():
                            levels=stats.LEVELS, bands=stats.EXPIRY_BANDS, medals=stats.MEDALS)
 
 
+def _month_label(month: str, *, first: bool) -> str:
+    """"2026-03" as "3月", with the year on a second line under January and under the first column."""
+    year, number = month.split("-")
+    label = _("%(m)s月", m=int(number))
+    return f"{label}\n{year}" if first or number == "01" else label
+
+
 def _charts(f: dict, lab: export.Labels) -> dict:
     empty = _("暂无数据")
     no_level = _("无等级证书")
@@ -311,8 +322,8 @@ def _charts(f: dict, lab: export.Labels) -> dict:
             [(r or _("其他/未登记"), n) for r, n in f["regions"]], empty=empty),
         "months": charts.column_chart(
             "chart-months", _("每月新增持证人数"),
-            _("近 12 个月每月获得职业技能等级证书或特种作业操作资格证书的人数（北京时间）。"), f["months"],
-            empty=empty),
+            _("近 12 个月每月获得职业技能等级证书或特种作业操作资格证书的人数（北京时间）。"),
+            [(_month_label(month, first=i == 0), n) for i, (month, n) in enumerate(f["months"])], empty=empty),
         "rates": charts.bar_chart(
             "chart-rates", _("各培训基地考核合格率"), _("理论与实操均合格的人数占已出结果人数的百分比。"),
             [(r.name, r.rate) for r in f["rates"] if r.rate is not None], empty=empty, max_value=100,

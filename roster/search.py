@@ -83,27 +83,34 @@ def _scoped(query, scope: set[int] | None):
                                       Membership.org_id.in_(scope)))
 
 
-def _filtered(query, f: RosterFilters, today: date):
+def _facet(table, after: int, *conditions):
+    """EXISTS over a facet table. ``entry_id > after`` repeats the keyset bound on the facet's side: PostgreSQL
+    carries equalities across a join but not inequalities, so a deep page would read the facet index from its
+    first row (a whole-table scan at a million workers)."""
+    return exists().where(table.entry_id == RosterEntry.id, table.entry_id > after, *conditions)
+
+
+def _filtered(query, f: RosterFilters, today: date, after: int = 0):
     if f.skill or f.level or f.status:
-        cred = exists().where(RosterCredential.entry_id == RosterEntry.id)
+        conditions = []
         if f.skill:
-            cred = cred.where(RosterCredential.skill_code == f.skill)
+            conditions.append(RosterCredential.skill_code == f.skill)
         if f.level:
-            cred = cred.where(RosterCredential.level <= f.level)
+            conditions.append(RosterCredential.level <= f.level)
         if f.status:
             wanted = [str(s) for s in GOOD] if f.status == "valid" else [str(PublicStatus(f.status))]
-            cred = cred.where(RosterCredential.status.in_(wanted))
-        query = query.where(cred)
+            conditions.append(RosterCredential.status.in_(wanted))
+        query = query.where(_facet(RosterCredential, after, *conditions))
     if f.region:
         query = query.where(RosterEntry.region.startswith(f.region, autoescape=True))
     if f.enterprise:
         query = query.where(RosterEntry.enterprise_org_id == f.enterprise)
     if f.award:
-        query = query.where(exists().where(RosterAward.entry_id == RosterEntry.id, RosterAward.award == f.award))
+        query = query.where(_facet(RosterAward, after, RosterAward.award == f.award))
     if f.base:
-        query = query.where(exists().where(RosterBase.entry_id == RosterEntry.id, RosterBase.org_id == f.base))
+        query = query.where(_facet(RosterBase, after, RosterBase.org_id == f.base))
     if f.flag:
-        query = query.where(exists().where(RosterFlag.entry_id == RosterEntry.id, RosterFlag.flag == f.flag))
+        query = query.where(_facet(RosterFlag, after, RosterFlag.flag == f.flag))
     if f.age_min is not None:
         query = query.where(RosterEntry.birth_year <= today.year - f.age_min)
     if f.age_max is not None:
@@ -114,7 +121,7 @@ def _filtered(query, f: RosterFilters, today: date):
 def search_roster(session: Session, filters: RosterFilters, *, scope: set[int] | None, now: datetime,
                   after: int = 0, limit: int = PAGE) -> RosterPage:
     """A page of entries with ``id > after`` in id order: stable while rows are added or refreshed."""
-    query = _filtered(_scoped(select(RosterEntry), scope), filters, now.date())
+    query = _filtered(_scoped(select(RosterEntry), scope), filters, now.date(), after)
     rows = list(session.scalars(query.where(RosterEntry.id > after).order_by(RosterEntry.id).limit(limit + 1)))
     return RosterPage(rows[:limit], rows[limit - 1].id if len(rows) > limit else None)
 

@@ -134,7 +134,8 @@ def test_bar_chart_is_well_formed_escapes_labels_and_scales_bars():
     widths = [float(b.get("width")) for b in bars]
     assert widths[1] == pytest.approx(2 * widths[0])
     texts = [t.text for t in root.iter(f"{SVG}text")]
-    assert "甲 <script>" in texts and "50.0%" in texts
+    assert "甲 <scri…" in texts and "50.0%" in texts  # long labels are shortened; the bar's title has it all
+    assert root.find(f"{SVG}g/{SVG}title").text == "甲 <script>：50.0%"
 
 
 def test_stacked_and_column_charts_are_well_formed_and_show_every_series():
@@ -145,8 +146,10 @@ def test_stacked_and_column_charts_are_well_formed_and_show_every_series():
     assert {"金牌", "银牌", "甲企业", "3", "1"} <= set(texts)
     titles = [t.text for t in root.iter(f"{SVG}title")]
     assert "甲企业：金牌 1，银牌 2" in titles
-    columns = _svg(charts.column_chart("c3", "每月", "近 12 个月", [("2026-01", 0), ("2026-02", 4)], empty="无"))
-    assert {"2026-01", "2026-02", "4"} <= {t.text for t in columns.iter(f"{SVG}text")}
+    columns = _svg(charts.column_chart("c3", "每月", "近 12 个月", [("1月\n2026", 0), ("2月", 4)], empty="无"))
+    labels = ["".join(t.itertext()) for t in columns.iter(f"{SVG}text")]
+    assert {"1月2026", "2月", "4"} <= set(labels)
+    assert [t.text for t in columns.iter(f"{SVG}title")][1:] == ["1月 2026：0", "2月：4"]
 
 
 def test_an_empty_chart_says_so_instead_of_drawing_an_empty_frame():

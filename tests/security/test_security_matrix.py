@@ -49,6 +49,12 @@ EXPECTED_200: dict[str, set[str]] = {
     "roster_pool.nominate": {"base_admin", "enterprise_hr"},
     "roster_pool.apply": {"worker", "base_admin", "invigilator", "examiner", "enterprise_hr", "committee_member"}
     | _ADMIN,  # any logged-in person may apply
+    "roster_reports.stats_page": {"committee_member"},
+    "roster_reports.notice_preview": {"committee_member"},
+    "roster_reports.roster_preview": {"committee_member", "enterprise_hr"},
+    "roster_reports.export_csv": set(),  # without a purpose: back to the search page (302)
+    "roster_reports.export_xlsx": set(),
+    "roster_reports.roster_pdf": set(),
 }
 
 
