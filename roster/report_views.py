@@ -35,7 +35,7 @@ from core.db import make_session_factory, transaction
 from core.errors import ValidationFailed
 from core.forms import ROLE_LABELS
 from core.models import Role
-from core.web import client_ip, db, roles_required_page, state
+from core.web import client_ip, db, replica_db, roles_required_page, state
 from roster import charts, export, notice, search, stats
 from roster.access import COMMITTEE_ROLES, is_committee, may_use_roster, roster_scope
 
@@ -278,8 +278,9 @@ def notice_pdf():
 @bp.get("/roster/stats")
 @roles_required_page(is_committee)
 def stats_page():
-    """Charts (inline SVG) and their data tables; committee only."""
-    now, session, lab = utcnow(), db(), export.labels()
+    """Charts (inline SVG) and their data tables; committee only. Aggregates over the whole roster: they read
+    the replica when there is one."""
+    now, session, lab = utcnow(), replica_db(), export.labels()
     figures = {
         "totals": stats.totals(session, now=now),
         "skills": stats.certified_by_skill(session),
