@@ -18,6 +18,10 @@ RUNS = [
     ["-m", "bench.cert_pdf", "--single", "60", "--batch-seconds", "60"],
     ["-m", "bench.cert_bulk", "--db", "sqlite"],
     ["-m", "bench.cert_bulk", "--db", "postgres"],
+    ["-m", "bench.verify", "--db", "sqlite"],
+    ["-m", "bench.verify", "--db", "postgres"],
+    # builds prefab_bench_roster_1m (1,000,000 generated workers, ~half an hour) the first time, then reuses it
+    ["-m", "bench.roster_search", "--reuse"],
 ]
 LIGHTHOUSE_DIR = Path(__file__).resolve().parent / "lighthouse"
 

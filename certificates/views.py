@@ -32,7 +32,7 @@ from certificates.status import PublicStatus
 from certificates.storage import bulk_result_path, store_bulk_result
 from certificates.webutil import cert_config, download_pdf, managed_org, user_or_none
 from core.clock import utcnow
-from core.db import transaction
+from core.db import make_session_factory, transaction
 from core.errors import DomainError, NotFound
 from core.identity import IdentifierInvalid
 from core.models import Organisation, User
@@ -49,6 +49,10 @@ ID_CHECK_LIMIT = "10 per minute; 100 per day"  # per IP; and 20 a day per certif
 def _configure(setup_state) -> None:
     app = setup_state.app
     app.extensions["certificates"] = config_from(app.extensions["prefabskills"].settings)
+    # Public verification reads the primary (never a lagging replica: a revocation shows at once) in read-only
+    # sessions, which on SQLite begin DEFERRED: scans do not queue for the write lock one behind the other.
+    app.extensions["certificates_reader"] = make_session_factory(app.extensions["prefabskills"].engine,
+                                                                 readonly=True)
 
 
 def _not_found(message: str | None = None):
@@ -69,14 +73,16 @@ def lookup():
     return render_template("certificates/lookup.html", may_look_up=access.may_look_up_by_serial(user_or_none()))
 
 
-def _verifiable(serial: str):
+def _verifiable(serial: str, session=None):
     """(certificate, token) the viewer may see, or raise the answer: a typo or not found (404)."""
     token = request.values.get("t")
     try:
-        cert = verification.find_public(db(), serial)
+        cert = verification.find_public(session or db(), serial)
     except SerialInvalid as exc:
         abort(_not_found(exc.message))
-    if cert is None or not access.may_view(cert, user=user_or_none(), key=None, token=token):
+    # The QR link's token decides alone: a scanning phone's request never loads an account (Flask-Login).
+    if cert is None or not (access.token_matches(cert, token)
+                            or access.may_view(cert, user=user_or_none(), key=None, token=None)):
         abort(_not_found())
     return cert, token
 
@@ -85,8 +91,9 @@ def _verifiable(serial: str):
 @limiter.limit(VERIFY_LIMIT)
 def verify(serial: str):
     """The page a certificate's QR code opens. 404 for a typo, an unknown serial, or a missing token."""
-    cert, token = _verifiable(serial)
-    view = verification.public_view(db(), cert, config=cert_config(), now=utcnow())
+    with current_app.extensions["certificates_reader"]() as session:
+        cert, token = _verifiable(serial, session)
+        view = verification.public_view(session, cert, config=cert_config(), now=utcnow())
     form = IdCheckForm(t=token)
     return _live(render_template("certificates/verify.html", v=view, token=token, form=form, match=None))
 

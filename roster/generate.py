@@ -17,13 +17,17 @@ What one run writes, in one transaction (all or nothing):
   a reason. Serials are valid (``certificates.serials``) and the serial counters move past them. Synthetic
   certificates have no real exam registration or enrolment behind them: their ``source_id`` is negative, so they
   can never collide with a real source;
+- special-trade cards entered by training bases (``roster.cards``) for some workers employed in a province with
+  an issuing authority (the default one plus a few with other terms), some renewed;
 - competitions with final placings, awards by the default award scheme and the award certificates the
   certificates sweeper would issue for them (one event per ~20,000 workers);
-- the roster rows (entries, credential and award facets), computed with ``roster.build``'s own fact and
-  fingerprint functions, so a following ``refresh_roster`` at the same instant writes nothing.
+- the roster rows (entries and their credential, award, base and flag facets), computed with ``roster.build``'s
+  own fact and fingerprint functions, so a following ``refresh_roster`` at the same instant writes nothing.
 
 Rows go in with bulk Core inserts in batches (PostgreSQL: ``COPY``), with ids reserved up front (PostgreSQL: from
 the tables' sequences). A second run is refused (an audit event marks the first); ``workers`` is 1 … 5,000,000.
+In a fresh database the same seed gives the same people, employers and certificates (QR tokens and ciphertexts
+are random). Lesson completions and exam registrations are not generated (training minutes are 0).
 """
 
 from __future__ import annotations
@@ -455,7 +459,7 @@ class _Generator:
         policy = self.config.policy(CertificateKind.SPECIAL_TRADE)
         while cards[-1].expires_at is not None and self.rng.random() < 0.5:
             old = cards[-1]
-            window = timedelta(days=30 * policy.renewal_window_months or 30)
+            window = timedelta(days=(30 * policy.renewal_window_months) or 30)
             renewed = self._between(old.expires_at - window, old.expires_at - DAY)
             if renewed > self.now or old.state != CertificateState.ISSUED:
                 break
@@ -473,7 +477,7 @@ class _Generator:
         return self._cert(user, kind=CertificateKind.TRAINING, issuer=None, skill=code, skill_name=course,
                           created=created, source_type=SourceType.ENROLMENT,
                           details={"course": COURSE_SLUGS[code], "hours": 16,
-                                                    "completed_on": created.astimezone(CHINA).date().isoformat()})
+                                   "completed_on": created.astimezone(CHINA).date().isoformat()})
 
     # special-trade cards entered by training bases (roster.cards)
     def setup_authorities(self) -> None:
@@ -554,21 +558,21 @@ def _number(certs: list[_Row], ids: list[int], renewals: list[tuple[int, int]]) 
 
 
 def _placing_rows(user: _Row, employer, place: _Place) -> dict[type, list[dict]]:
-    event = place.event
+    """The competitor, its member, the final placing and the award rows of one worker's place in an event."""
+    event, decided = place.event, place.event.finalised_at
+    common = {"event_id": event.id, "competitor_id": place.competitor_id, "user_id": user.id, "rank": place.rank,
+              "snapshot_sha256": place.snapshot_sha256, "decided_at": decided}
     return {
         Competitor: [{"id": place.competitor_id, "event_id": event.id, "name": user.name,
-                         "station_code": f"A{place.rank:02d}",
-                         "enterprise_org_id": employer.id if employer else None, "base_org_id": None,
-                         "theory_percent": None, "withdrawn_at": None, "created_at": event.created_at}],
+                      "station_code": f"A{place.rank:02d}", "enterprise_org_id": employer.id if employer else None,
+                      "base_org_id": None, "theory_percent": None, "withdrawn_at": None,
+                      "created_at": event.created_at}],
         CompetitorMember: [{"competitor_id": place.competitor_id, "user_id": user.id}],
-        FinalPlacing: [{"id": place.placing_id, "event_id": event.id, "competitor_id": place.competitor_id,
-                      "user_id": user.id, "rank": place.rank, "total": place.total,
-                      "standardised": Decimal(500) + (place.total - Decimal(75)) * 4, "awards": list(place.awards),
-                      "snapshot_sha256": place.snapshot_sha256, "decided_at": event.finalised_at}],
-        FinalAward: [{"id": award_id, "event_id": event.id, "competitor_id": place.competitor_id, "user_id": user.id,
-                    "award": award, "rank": place.rank, "snapshot_sha256": place.snapshot_sha256,
-                    "decided_at": event.finalised_at} for award, award_id in zip(place.awards, place.award_ids,
-                                                                                 strict=True)],
+        FinalPlacing: [{"id": place.placing_id, **common, "total": place.total,
+                        "standardised": Decimal(500) + (place.total - Decimal(75)) * 4,
+                        "awards": list(place.awards)}],
+        FinalAward: [{"id": award_id, **common, "award": award}
+                     for award, award_id in zip(place.awards, place.award_ids, strict=True)],
     }
 
 

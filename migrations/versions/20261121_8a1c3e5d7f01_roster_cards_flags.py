@@ -92,9 +92,17 @@ def upgrade() -> None:
     op.bulk_insert(authorities, [{'name': '云南省住房和城乡建设厅', 'region': '云南省', 'validity_months': 24,
                                   'renewal_window_months': 3, 'created_at': datetime(2026, 11, 21, tzinfo=UTC)}])
 
+    # roster search indexes (P1): on PostgreSQL the region is compared byte-wise (collation "C"), so the
+    # prefix filter (region LIKE '云南省%') is a range scan of ix_roster_entries_region_id whatever the
+    # database's collation; SQLite compares byte-wise already.
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute('ALTER TABLE roster_entries ALTER COLUMN region TYPE VARCHAR(60) COLLATE "C"')
+
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == 'postgresql':  # roster search indexes (P1)
+        op.execute('ALTER TABLE roster_entries ALTER COLUMN region TYPE VARCHAR(60) COLLATE "default"')
     with op.batch_alter_table('roster_entries', schema=None) as batch_op:
         batch_op.drop_column('flags')
         batch_op.drop_column('trade_cards')
