@@ -17,7 +17,7 @@ from flask import session as cookie_session
 from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from core.apikeys import authenticate_api_key
+from core.apikeys import authenticate_api_key, use_is_stale
 from core.clock import utcnow
 from core.errors import Forbidden, Unauthorized, ValidationFailed
 from core.i18n import lazy
@@ -105,7 +105,11 @@ def api_key() -> ApiKey | None:
     token = _bearer()
     if not token or not token.startswith("psk_"):
         return None
-    return authenticate_api_key(db(), token, now=utcnow())
+    now = utcnow()
+    key = authenticate_api_key(db(), token, now=now)
+    if key is not None and use_is_stale(key, now):
+        g.api_key_used = key.id  # recorded after the request, in its own transaction (core.web teardown)
+    return key
 
 
 def require_user() -> User:

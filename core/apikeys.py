@@ -7,7 +7,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from core import audit
@@ -49,10 +49,24 @@ def authenticate_api_key(session: Session, token: str, *, now: datetime) -> ApiK
     key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
     if key is None or key.revoked_at is not None or not hmac.compare_digest(key.secret_hash, _hash(secret)):
         return None
-    # Record use at most hourly: a write per verification would cost more than the verification.
-    if key.last_used_at is None or now - key.last_used_at > timedelta(hours=1):
-        key.last_used_at = now
     return key
+
+
+USE_RECORDED_EVERY = timedelta(hours=1)
+
+
+def use_is_stale(key: ApiKey, now: datetime) -> bool:
+    """Whether the key's ``last_used_at`` should move: at most hourly, a write per verification would cost
+    more than the verification."""
+    return key.last_used_at is None or now - key.last_used_at > USE_RECORDED_EVERY
+
+
+def record_use(session: Session, key_id: int, *, now: datetime) -> None:
+    """Move ``last_used_at`` in the caller's own short transaction (the request that used the key may be a
+    read that never commits); the condition makes two racing requests write once."""
+    session.execute(update(ApiKey).where(ApiKey.id == key_id, or_(ApiKey.last_used_at.is_(None),
+                                                                   ApiKey.last_used_at < now - USE_RECORDED_EVERY))
+                    .values(last_used_at=now))
 
 
 def revoke_api_key(session: Session, *, actor_id: int, key: ApiKey, now: datetime) -> None:

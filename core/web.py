@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from core import apikeys
+from core.clock import utcnow
 from core.crypto import PiiCipher
-from core.db import make_engine, make_session_factory
+from core.db import make_engine, make_session_factory, transaction
 from core.errors import DomainError
 from core.i18n import DEFAULT_LOCALE, LOCALES
 from core.models import User
@@ -141,6 +143,10 @@ def init_web(app: Flask, settings: Settings) -> None:
             session = g.pop(name, None)
             if session is not None:
                 session.close()
+        key_id = g.pop("api_key_used", None)
+        if key_id is not None:  # after the request's own session is closed (SQLite: one writer per process)
+            with state().session_factory() as session, transaction(session):
+                apikeys.record_use(session, key_id, now=utcnow())
 
     @app.after_request
     def _security_headers(resp):

@@ -180,3 +180,16 @@ def live_server_url(app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=10)
+
+
+def test_a_keys_use_is_recorded_once_an_hour_even_by_reads(client, session, world):
+    serial = world["certs"][0].serial
+    assert client.get(f"/api/v1/certificates/{serial}", headers=_bearer(world["secret"])).status_code == 200
+    session.rollback()
+    session.expire_all()
+    first = session.get(apikeys.ApiKey, world["key"].id).last_used_at
+    assert first is not None  # stored although the read itself never commits
+    assert client.get(f"/api/v1/certificates/{serial}", headers=_bearer(world["secret"])).status_code == 200
+    session.rollback()
+    session.expire_all()
+    assert session.get(apikeys.ApiKey, world["key"].id).last_used_at == first  # no second write within the hour
