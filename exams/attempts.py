@@ -78,6 +78,9 @@ class _ImmutableRows:
             self._data[key] = load()
         return self._data[key]
 
+    def peek(self, key: int):
+        return self._data.get(key)
+
     def clear(self) -> None:
         self._data.clear()
 
@@ -101,13 +104,23 @@ def version_spec(session: Session, version_id: int) -> dict:
     return _version_specs.get(version_id, lambda: session.get(QuestionVersion, version_id).spec)
 
 
+def version_specs(session: Session, version_ids: list[int]) -> dict[int, dict]:
+    """Specs of many versions: cached ones from the cache, the rest in one query (then cached)."""
+    found = {i: spec for i in version_ids if (spec := _version_specs.peek(i)) is not None}
+    missing = [i for i in version_ids if i not in found]
+    if missing:
+        for version_id, spec in session.execute(select(QuestionVersion.id, QuestionVersion.spec)
+                                                .where(QuestionVersion.id.in_(missing))):
+            found[version_id] = _version_specs.get(version_id, lambda spec=spec: spec)
+    return found
+
+
 def paper_questions(session: Session, paper: Paper) -> list[dict]:
     """The questions as the phone shows them: paper order, option order, no keys."""
-    versions = {v.id: v for v in session.scalars(
-        select(QuestionVersion).where(QuestionVersion.id.in_([i["q"] for i in paper.items])))}
+    specs = version_specs(session, [i["q"] for i in paper.items])
     out = []
     for item in paper.items:
-        spec = versions[item["q"]].spec
+        spec = specs[item["q"]]
         options = spec.get("options") or {}
         order = item["options"] or list(options)
         out.append({"id": item["q"], "kind": spec["kind"], "stem": spec["stem"], "points": item["points"],
