@@ -91,7 +91,9 @@ def items_from_rows(rows: Iterable[list]) -> list[BulkItem]:
     return items
 
 
-def _csv_rows(data: bytes) -> Iterator[list]:
+def csv_table(data: bytes, *, error: type[ValidationFailed] = BulkFileError) -> Iterator[list]:
+    """The rows of an uploaded CSV: UTF-8 (with or without BOM) or GB18030 as Excel saves it in China, delimiter
+    sniffed; ``error(message)`` for a file that cannot be read (shared by the card import in ``roster``)."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -99,7 +101,7 @@ def _csv_rows(data: bytes) -> Iterator[list]:
         except UnicodeDecodeError:
             continue
     else:  # pragma: no cover - gb18030 decodes any byte string
-        raise BulkFileError(str(lazy("无法识别文件编码，请另存为 UTF-8 编码的 CSV。")))
+        raise error(str(lazy("无法识别文件编码，请另存为 UTF-8 编码的 CSV。")))
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
@@ -107,32 +109,31 @@ def _csv_rows(data: bytes) -> Iterator[list]:
     try:
         yield from csv.reader(io.StringIO(text), dialect)
     except csv.Error as exc:
-        raise BulkFileError(str(lazy("CSV 文件格式有误：%(e)s", e=str(exc)[:100]))) from None
+        raise error(str(lazy("CSV 文件格式有误：%(e)s", e=str(exc)[:100]))) from None
 
 
-def _check_zip(data: bytes) -> None:
+def xlsx_table(data: bytes, *, max_rows: int = MAX_ROWS, max_cols: int = _MAX_COLS,
+               max_unzipped: int = MAX_UNZIPPED, error: type[ValidationFailed] = BulkFileError) -> Iterator[list]:
+    """The rows of an uploaded XLSX's first sheet, values only, read-only; a zip bomb (unzipped size over
+    ``max_unzipped``), a broken file or a runaway sheet (far over ``max_rows``) is ``error(message)``."""
+    from openpyxl import load_workbook  # import here: only uploads need it
+
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             total = sum(info.file_size for info in archive.infolist())
     except zipfile.BadZipFile:
-        raise BulkFileError(str(lazy("无法读取该 Excel 文件，请确认是 .xlsx 格式。"))) from None
-    if total > MAX_UNZIPPED:
-        raise BulkFileError(str(lazy("Excel 文件解压后过大，请只保留需要核验的列和行。")))
-
-
-def _xlsx_rows(data: bytes) -> Iterator[list]:
-    from openpyxl import load_workbook  # import here: only bulk uploads need it
-
-    _check_zip(data)
+        raise error(str(lazy("无法读取该 Excel 文件，请确认是 .xlsx 格式。"))) from None
+    if total > max_unzipped:
+        raise error(str(lazy("Excel 文件解压后过大，请只保留需要的列和行。")))
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a broken file
-        raise BulkFileError(str(lazy("无法读取该 Excel 文件，请确认是 .xlsx 格式。"))) from None
+        raise error(str(lazy("无法读取该 Excel 文件，请确认是 .xlsx 格式。"))) from None
     try:
         sheet = workbook.worksheets[0]
-        for count, row in enumerate(sheet.iter_rows(values_only=True, max_col=_MAX_COLS), start=1):
-            if count > MAX_ROWS + 1 + 1000:  # header and blank lines aside, refuse a runaway sheet early
-                raise BulkFileError(str(lazy("文件超过 %(n)d 行，请分批上传。", n=MAX_ROWS)))
+        for count, row in enumerate(sheet.iter_rows(values_only=True, max_col=max_cols), start=1):
+            if count > max_rows + 1 + 1000:  # header and blank lines aside, refuse a runaway sheet early
+                raise error(str(lazy("文件超过 %(n)d 行，请分批上传。", n=max_rows)))
             yield list(row)
     finally:
         workbook.close()
@@ -144,10 +145,10 @@ def read_file(filename: str, data: bytes) -> list[BulkItem]:
         raise BulkFileError(str(lazy("文件太大（最多 %(m)d MB）。", m=MAX_BYTES // 1024 // 1024)))
     name = (filename or "").lower()
     if name.endswith(".xlsx") or data[:2] == b"PK":
-        return items_from_rows(_xlsx_rows(data))
+        return items_from_rows(xlsx_table(data))
     if name.endswith(".xls"):
         raise BulkFileError(str(lazy("不支持旧版 .xls 文件，请另存为 .xlsx 或 .csv。")))
-    return items_from_rows(_csv_rows(data))
+    return items_from_rows(csv_table(data))
 
 
 def _match(value: bool | None) -> str:

@@ -9,14 +9,12 @@ raises ``CardFileError`` (field ``file``); checking each row's values is ``roste
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from certificates.bulkfile import csv_table, xlsx_table
 from core.errors import ValidationFailed
 from core.i18n import lazy
 
@@ -88,48 +86,6 @@ def rows_from(table: Iterable[list]) -> list[CardRow]:
     return rows
 
 
-def _csv_table(data: bytes) -> Iterator[list]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes almost any byte string
-        raise CardFileError(str(lazy("无法识别文件编码，请另存为 UTF-8 编码的 CSV。")))
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        yield from csv.reader(io.StringIO(text), dialect)
-    except csv.Error as exc:
-        raise CardFileError(str(lazy("CSV 文件格式有误：%(e)s", e=str(exc)[:100]))) from None
-
-
-def _xlsx_table(data: bytes) -> Iterator[list]:
-    from openpyxl import load_workbook  # only uploads need it
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unzipped = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
-        raise CardFileError(str(lazy("无法读取该 Excel 文件，请确认是 .xlsx 格式。"))) from None
-    if unzipped > MAX_UNZIPPED:
-        raise CardFileError(str(lazy("Excel 文件解压后过大，请只保留需要导入的列和行。")))
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a broken file
-        raise CardFileError(str(lazy("无法读取该 Excel 文件，请确认是 .xlsx 格式。"))) from None
-    try:
-        for count, line in enumerate(workbook.worksheets[0].iter_rows(values_only=True, max_col=_MAX_COLS), 1):
-            if count > MAX_ROWS + 1000:  # refuse a runaway sheet before reading all of it
-                raise CardFileError(str(lazy("文件超过 %(n)d 行，请分批上传。", n=MAX_ROWS)))
-            yield list(line)
-    finally:
-        workbook.close()
-
-
 def read_card_file(filename: str, data: bytes) -> list[CardRow]:
     """The data rows of a CSV or XLSX card list; ``CardFileError`` for a file that cannot be used."""
     if len(data) > MAX_BYTES:
@@ -138,8 +94,9 @@ def read_card_file(filename: str, data: bytes) -> list[CardRow]:
     if name.endswith(".xls"):
         raise CardFileError(str(lazy("不支持旧版 .xls 文件，请另存为 .xlsx 或 .csv。")))
     if name.endswith(".xlsx") or data[:2] == b"PK":
-        return rows_from(_xlsx_table(data))
-    return rows_from(_csv_table(data))
+        return rows_from(xlsx_table(data, max_rows=MAX_ROWS, max_cols=_MAX_COLS, max_unzipped=MAX_UNZIPPED,
+                                    error=CardFileError))
+    return rows_from(csv_table(data, error=CardFileError))
 
 
 # -- cell values --------------------------------------------------------------------------------------------------

@@ -22,30 +22,8 @@ ORDERING = {"kind": "ordering", "stem": "请按正确顺序排列墙板安装的
                         "D": "结构达到后续施工承载要求、经检查确认后再拆除全部临时固定和支撑"}}
 
 
-def test_an_ordering_question_with_long_steps_does_not_widen_the_exam_page(page, session, cipher, tmp_path,
-                                                                            artifacts, script_errors):
-    now = utcnow()
-    world = build_world(session, cipher, tmp_path, starts_at=now - timedelta(minutes=1))
-    candidate = world.candidates[0]
-    attempt = start_attempt(session, exam_session=world.exam_session, candidate=candidate, device_id="",
-                            now=now).attempt
-    first = session.get(QuestionVersion, session.get(Paper, attempt.paper_id).items[0]["q"])
-    first.kind, first.spec = "ordering", ORDERING  # the paper's first question asks for an order of steps
-    session.commit()
-
-    page.goto("/login")
-    page.fill("#phone", cipher.decrypt(candidate.phone_enc, purpose="phone"))
-    page.fill("#password", PASSWORD)
-    page.locator("form button[type=submit]").click()
-    page.goto(f"/exams/attempts/{attempt.id}")
-    page.wait_for_selector("#paper")
-    page.screenshot(path=str(artifacts / "exam-ordering-question.png"))
-    assert page.locator("fieldset.question select").count() == 4
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    assert script_errors == []
-
-
-def test_an_ordering_answer_is_saved_only_once_every_place_differs(page, session, cipher, tmp_path, script_errors):
+def _exam_with_an_ordering_question(page, session, cipher, tmp_path):
+    """A started attempt whose first question asks for an order of steps, open in the logged-in phone."""
     now = utcnow()
     world = build_world(session, cipher, tmp_path, starts_at=now - timedelta(minutes=1))
     candidate = world.candidates[0]
@@ -59,6 +37,21 @@ def test_an_ordering_answer_is_saved_only_once_every_place_differs(page, session
     page.fill("#password", PASSWORD)
     page.locator("form button[type=submit]").click()
     page.goto(f"/exams/attempts/{attempt.id}")
+    page.wait_for_selector("#paper")
+    return attempt, first
+
+
+def test_an_ordering_question_with_long_steps_does_not_widen_the_exam_page(page, session, cipher, tmp_path,
+                                                                            artifacts, script_errors):
+    _exam_with_an_ordering_question(page, session, cipher, tmp_path)
+    page.screenshot(path=str(artifacts / "exam-ordering-question.png"))
+    assert page.locator("fieldset.question select").count() == 4
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert script_errors == []
+
+
+def test_an_ordering_answer_is_saved_only_once_every_place_differs(page, session, cipher, tmp_path, script_errors):
+    attempt, first = _exam_with_an_ordering_question(page, session, cipher, tmp_path)
     question = page.locator(f"fieldset.question[data-qid='{first.id}']")
     selects = question.locator("select")
     assert [selects.nth(n).input_value() for n in range(4)] == [""] * 4  # nothing pre-chosen
