@@ -62,17 +62,20 @@ def public_status(state: str, policy: KindPolicy, expires_at: datetime | None, n
     return PublicStatus.VALID
 
 
+_LABELS = {  # looked up first, translated once: this runs on every verification page
+    PublicStatus.VALID: lambda: lazy("有效"),
+    PublicStatus.EXPIRING: lambda: lazy("即将到期"),
+    PublicStatus.EXPIRED: lambda: lazy("已过期"),
+    PublicStatus.SUSPENDED: lambda: lazy("已暂停"),
+    PublicStatus.REVOKED: lambda: lazy("已撤销"),
+    PublicStatus.SUPERSEDED: lambda: lazy("已被新证替换"),
+    PublicStatus.PENDING: lambda: lazy("待专家委员会评审"),
+    PublicStatus.REJECTED: lambda: lazy("评审未通过"),
+}
+
+
 def status_label(status: PublicStatus) -> str:
-    return str({
-        PublicStatus.VALID: lazy("有效"),
-        PublicStatus.EXPIRING: lazy("即将到期"),
-        PublicStatus.EXPIRED: lazy("已过期"),
-        PublicStatus.SUSPENDED: lazy("已暂停"),
-        PublicStatus.REVOKED: lazy("已撤销"),
-        PublicStatus.SUPERSEDED: lazy("已被新证替换"),
-        PublicStatus.PENDING: lazy("待专家委员会评审"),
-        PublicStatus.REJECTED: lazy("评审未通过"),
-    }[PublicStatus(status)])
+    return str(_LABELS[PublicStatus(status)]())
 
 
 # CSS tone per status: ok (green), warn (amber), bad (red), off (grey), info (blue-grey).
