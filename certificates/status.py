@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from certificates.policy import KindPolicy, expiring_from
-from core.i18n import lazy
+from core.i18n import lazy, translated_once
 
 
 class CertificateState(StrEnum):
@@ -75,7 +75,8 @@ _LABELS = {  # looked up first, translated once: this runs on every verification
 
 
 def status_label(status: PublicStatus) -> str:
-    return str(_LABELS[PublicStatus(status)]())
+    status = PublicStatus(status)
+    return translated_once(("status_label", status), _LABELS[status])
 
 
 # CSS tone per status: ok (green), warn (amber), bad (red), off (grey), info (blue-grey).

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from certificates.config import CertConfig
@@ -66,7 +66,7 @@ class PublicView:
         }
 
 
-def public_view(session: Session, cert: Certificate, *, config: CertConfig, now: datetime) -> PublicView:
+def public_view(session: Session, cert: Certificate | Row, *, config: CertConfig, now: datetime) -> PublicView:
     status = public_status(cert.state, config.policy(cert.kind), cert.expires_at, now)
     replacement = session.get(Certificate, cert.superseded_by_id) if cert.superseded_by_id else None
     return PublicView(
@@ -84,6 +84,22 @@ def find_public(session: Session, raw_serial: str) -> Certificate | None:
     """The certificate a verifier may see; ``SerialInvalid`` for a typo, before any lookup."""
     cert = session.scalar(select(Certificate).where(Certificate.serial == canonical(raw_serial)))
     return cert if cert is not None and cert.state in PUBLIC_STATES else None
+
+
+_table = Certificate.__table__
+# What a verification reads (the public fields, the token, and what ``access.may_view`` asks): one statement
+# compiled once, run on the connection (no ORM identity map), for the QR page and the API lookup.
+_PUBLIC_ROW = select(*(_table.c[name] for name in (
+    "serial", "token", "kind", "state", "holder_id", "holder_name", "issuer_org_id", "issuer_name", "title",
+    "skill_name", "level", "award", "details", "issued_at", "expires_at", "state_reason", "superseded_by_id",
+))).where(_table.c.serial == bindparam("serial"))
+
+
+def find_public_row(session: Session, raw_serial: str) -> Row | None:
+    """Like ``find_public`` but a read-only row with the same attribute names (``public_view`` and
+    ``access.may_view`` take either); ``SerialInvalid`` for a typo, before any lookup."""
+    row = session.connection().execute(_PUBLIC_ROW, {"serial": canonical(raw_serial)}).first()
+    return row if row is not None and row.state in PUBLIC_STATES else None
 
 
 def same_name(given: str, printed: str) -> bool:

@@ -19,8 +19,10 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 
 from certificates import access, bulkfile, credentials, keys, lifecycle, queries, serials, verification
 from certificates.config import config_from
@@ -32,16 +34,20 @@ from certificates.status import PublicStatus
 from certificates.storage import bulk_result_path, store_bulk_result
 from certificates.webutil import cert_config, download_pdf, managed_org, user_or_none
 from core.clock import utcnow
-from core.db import make_session_factory, transaction
+from core.db import transaction
 from core.errors import DomainError, NotFound
 from core.identity import IdentifierInvalid
+from core.memo import BoundedCache
 from core.models import Organisation, User
-from core.web import cipher, client_ip, db, limiter, roles_required_page, select_locale
+from core.web import cipher, client_ip, db, limiter, lookup_db, roles_required_page, select_locale
 
 bp = Blueprint("certificates", __name__, template_folder="templates", static_folder="static",
                static_url_path="/certificates/static")
 
 VERIFY_LIMIT = "60 per minute; 1000 per day"
+# Rendered verification pages, keyed by everything they show (see ``verify``); ~3 KB each, per process.
+_pages: BoundedCache[str] = BoundedCache(4096)
+CSRF_HOLE = "__csrf_token_of_this_visitor__"
 ID_CHECK_LIMIT = "10 per minute; 100 per day"  # per IP; and 20 a day per certificate, whoever asks
 
 
@@ -49,10 +55,6 @@ ID_CHECK_LIMIT = "10 per minute; 100 per day"  # per IP; and 20 a day per certif
 def _configure(setup_state) -> None:
     app = setup_state.app
     app.extensions["certificates"] = config_from(app.extensions["prefabskills"].settings)
-    # Public verification reads the primary (never a lagging replica: a revocation shows at once) in read-only
-    # sessions, which on SQLite begin DEFERRED: scans do not queue for the write lock one behind the other.
-    app.extensions["certificates_reader"] = make_session_factory(app.extensions["prefabskills"].engine,
-                                                                 readonly=True)
 
 
 def _not_found(message: str | None = None):
@@ -74,10 +76,12 @@ def lookup():
 
 
 def _verifiable(serial: str, session=None):
-    """(certificate, token) the viewer may see, or raise the answer: a typo or not found (404)."""
+    """(certificate, token) the viewer may see, or raise the answer: a typo or not found (404). With
+    ``session`` (the QR page) the certificate is a read-only row."""
     token = request.values.get("t")
     try:
-        cert = verification.find_public(session or db(), serial)
+        cert = (verification.find_public_row(session, serial) if session is not None
+                else verification.find_public(db(), serial))
     except SerialInvalid as exc:
         abort(_not_found(exc.message))
     # The QR link's token decides alone: a scanning phone's request never loads an account (Flask-Login).
@@ -91,11 +95,16 @@ def _verifiable(serial: str, session=None):
 @limiter.limit(VERIFY_LIMIT)
 def verify(serial: str):
     """The page a certificate's QR code opens. 404 for a typo, an unknown serial, or a missing token."""
-    with current_app.extensions["certificates_reader"]() as session:
-        cert, token = _verifiable(serial, session)
-        view = verification.public_view(session, cert, config=cert_config(), now=utcnow())
-    form = IdCheckForm(t=token)
-    return _live(render_template("certificates/verify.html", v=view, token=token, form=form, match=None))
+    # Read on the primary (never a lagging replica: a revocation shows on the next scan) in point reads, which
+    # neither queue for SQLite's write lock nor pay PostgreSQL's BEGIN and ROLLBACK.
+    session = lookup_db()
+    cert, token = _verifiable(serial, session)
+    view = verification.public_view(session, cert, config=cert_config(), now=utcnow())
+    # The page is a function of the view (status and label included), the token and the language; only the
+    # visitor's CSRF token differs, so it is rendered once per such key and the token is filled in per request.
+    page = _pages.get((view, token, str(get_locale())), lambda: render_template(
+        "certificates/verify.html", v=view, token=token, form=None, csrf=CSRF_HOLE, match=None))
+    return _live(page.replace(CSRF_HOLE, generate_csrf(), 1))
 
 
 def _per_certificate(scope: str) -> str:
@@ -127,7 +136,8 @@ def id_check(serial: str):
             form.id_number.errors = [exc.message]
     form.id_number.data = ""  # never echo the number back into the page
     view = verification.public_view(db(), cert, config=cert_config(), now=utcnow())
-    return _live(render_template("certificates/verify.html", v=view, token=token, form=form, match=match))
+    return _live(render_template("certificates/verify.html", v=view, token=token, form=form, csrf=generate_csrf(),
+                                 match=match))
 
 
 # -- keys and status, public -------------------------------------------------------------------------------------

@@ -16,13 +16,14 @@ from flask import Flask, current_app, g, jsonify, request
 from flask import session as cookie_session
 from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import Row
 
 from core.apikeys import authenticate_api_key, use_is_stale
 from core.clock import utcnow
 from core.errors import Forbidden, Unauthorized, ValidationFailed
 from core.i18n import lazy
-from core.models import ApiKey, User
-from core.web import csrf, db, state
+from core.models import User
+from core.web import csrf, db, lookup_db, state
 
 API_PREFIX = "/api/v1"
 _TOKEN_SALT = "api-token"
@@ -101,12 +102,13 @@ def api_user() -> User | None:
     return user
 
 
-def api_key() -> ApiKey | None:
+def api_key() -> Row | None:
+    """The API key's row (see ``core.apikeys.authenticate_api_key``) when the bearer is a live key."""
     token = _bearer()
     if not token or not token.startswith("psk_"):
         return None
     now = utcnow()
-    key = authenticate_api_key(db(), token, now=now)
+    key = authenticate_api_key(lookup_db(), token, now=now)  # a point read: a revoked key fails at once
     if key is not None and use_is_stale(key, now):
         g.api_key_used = key.id  # recorded after the request, in its own transaction (core.web teardown)
     return key
@@ -119,7 +121,7 @@ def require_user() -> User:
     return user
 
 
-def require_key_or_user(scope: str) -> tuple[User | None, ApiKey | None]:
+def require_key_or_user(scope: str) -> tuple[User | None, Row | None]:
     key = api_key()
     if key is not None:
         if scope not in key.scopes:

@@ -94,9 +94,13 @@ def make_engine(url: str, **kwargs: object) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def make_session_factory(engine: Engine, *, readonly: bool = False) -> sessionmaker[Session]:
-    """Sessions for ``engine``; ``readonly`` ones never take SQLite's write lock."""
-    bind = engine.execution_options(sqlite_begin="DEFERRED") if readonly else engine
+def make_session_factory(engine: Engine, *, readonly: bool = False, point_reads: bool = False) -> sessionmaker[Session]:
+    """Sessions for ``engine``; ``readonly`` ones never take SQLite's write lock. ``point_reads`` (implies
+    read-only) runs each statement in its own transaction on PostgreSQL (autocommit: no BEGIN and ROLLBACK
+    round trips), for requests that read a row or two that need no common snapshot (a verification)."""
+    bind = engine.execution_options(sqlite_begin="DEFERRED") if readonly or point_reads else engine
+    if point_reads and engine.dialect.name == "postgresql":
+        bind = bind.execution_options(isolation_level="AUTOCOMMIT")
     return sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
 
 

@@ -48,6 +48,9 @@ class AppState:
     # Reads that may lag the primary by a moment (roster search, statistics, exports): the read replica when
     # PREFABSKILLS_DATABASE_REPLICA_URL is set, else read-only sessions on the primary.
     replica_factory: sessionmaker[Session] | None = None
+    # Point reads on the primary that must never lag (a verification, an API key): autocommit on PostgreSQL,
+    # a deferred (non-locking) transaction on SQLite.
+    lookup_factory: sessionmaker[Session] | None = None
 
 
 def state() -> AppState:
@@ -66,6 +69,13 @@ def replica_db() -> Session:
     if "replica_db" not in g:
         g.replica_db = state().replica_factory()
     return g.replica_db
+
+
+def lookup_db() -> Session:
+    """The request's session for point reads on the primary (see ``AppState.lookup_factory``); never writes."""
+    if "lookup_db" not in g:
+        g.lookup_db = state().lookup_factory()
+    return g.lookup_db
 
 
 def cipher() -> PiiCipher:
@@ -104,6 +114,7 @@ def init_web(app: Flask, settings: Settings) -> None:
         session_factory=make_session_factory(engine),
         cipher=PiiCipher(settings.pii_keys, settings.pii_active_key_id, settings.pii_hash_key),
         replica_factory=make_session_factory(replica, readonly=True),
+        lookup_factory=make_session_factory(engine, point_reads=True),
     )
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -139,7 +150,7 @@ def init_web(app: Flask, settings: Settings) -> None:
 
     @app.teardown_appcontext
     def _close_session(_exc) -> None:
-        for name in ("db", "replica_db"):
+        for name in ("db", "replica_db", "lookup_db"):
             session = g.pop(name, None)
             if session is not None:
                 session.close()

@@ -214,13 +214,13 @@ _answers, _events = Answer.__table__, AttemptEvent.__table__
 
 # The save path's statements, built once with bound parameters: building and cache-keying a statement per
 # request costs more Python time than running it.
-_LOCK_FOR_SAVE = (
+_CALLERS_ATTEMPT = (
     select(_attempts.c.id, _attempts.c.user_id, _attempts.c.paper_id, _attempts.c.status, _attempts.c.deadline_at,
            _attempts.c.device_id, _sessions.c.paused_at, _users.c.is_active, _users.c.auth_version)
     .select_from(_attempts.join(_sessions, _sessions.c.id == _attempts.c.session_id)
                  .outerjoin(_users, _users.c.id == bindparam("user_id")))
-    .where(_attempts.c.id == bindparam("attempt_id"))
-    .with_for_update(of=_attempts))
+    .where(_attempts.c.id == bindparam("attempt_id")))
+_LOCK_FOR_SAVE = _CALLERS_ATTEMPT.with_for_update(of=_attempts)
 _AUTH_VERSION = select(_users.c.auth_version).where(_users.c.id == bindparam("user_id"), _users.c.is_active.is_(True))
 _LOG = _events.insert()
 _TOUCH = _attempts.update().where(_attempts.c.id == bindparam("attempt_id")).values(last_save_at=bindparam("now"))
@@ -244,8 +244,19 @@ def lock_for_save(session: Session, *, attempt_id: int, user_id: int, auth_versi
     401 when the user is gone, inactive or signed out everywhere since the token was issued (auth version);
     404 when the attempt is not theirs. The row lock serialises saves and submission of one attempt.
     """
+    return _callers_attempt(session, _LOCK_FOR_SAVE, attempt_id=attempt_id, user_id=user_id,
+                            auth_version=auth_version)
+
+
+def read_for_clock(session: Session, *, attempt_id: int, user_id: int, auth_version: int) -> SaveTarget:
+    """The caller's attempt as the phone's clock poll needs it, checked like ``lock_for_save`` but not locked."""
+    return _callers_attempt(session, _CALLERS_ATTEMPT, attempt_id=attempt_id, user_id=user_id,
+                            auth_version=auth_version)
+
+
+def _callers_attempt(session: Session, statement, *, attempt_id: int, user_id: int, auth_version: int) -> SaveTarget:
     conn = session.connection()
-    row = conn.execute(_LOCK_FOR_SAVE, {"attempt_id": attempt_id, "user_id": user_id}).one_or_none()
+    row = conn.execute(statement, {"attempt_id": attempt_id, "user_id": user_id}).one_or_none()
     if row is None:
         if conn.execute(_AUTH_VERSION, {"user_id": user_id}).scalar() != auth_version:
             raise Unauthorized("unauthorized", str(lazy("请先登录或提供有效的访问令牌。")))

@@ -61,8 +61,14 @@ def saved_answers(session: Session, attempt: Attempt) -> dict[int, Answer]:
 def attempt_clock(session: Session, attempt: Attempt, *, now: datetime) -> dict:
     """The attempt's clock as the phone polls it: remaining seconds (standing still while the session is
     paused), the paused flag, and a notice to show (pause, or a submission by the invigilator)."""
-    paused_at = session.get(ExamSession, attempt.session_id).paused_at
-    in_progress = attempt.status == AttemptStatus.IN_PROGRESS
+    return clock_view(attempt_id=attempt.id, status=attempt.status, deadline_at=attempt.deadline_at,
+                      paused_at=session.get(ExamSession, attempt.session_id).paused_at, now=now)
+
+
+def clock_view(*, attempt_id: int, status: str, deadline_at: datetime, paused_at: datetime | None,
+               now: datetime) -> dict:
+    """``attempt_clock`` from the attempt's columns (the poll reads them in one statement)."""
+    in_progress = status == AttemptStatus.IN_PROGRESS
     paused = paused_at is not None and in_progress
     notice = ""
     if paused:
@@ -70,13 +76,12 @@ def attempt_clock(session: Session, attempt: Attempt, *, now: datetime) -> dict:
     elif not in_progress:
         notice = str(lazy("已交卷，正在打开结果页…"))
     return {
-        "attempt_id": attempt.id,
-        "status": attempt.status,
-        "remaining_s": remaining_seconds(effective_deadline(attempt.deadline_at, paused_at, now), now)
-        if in_progress else 0,
+        "attempt_id": attempt_id,
+        "status": str(status),
+        "remaining_s": remaining_seconds(effective_deadline(deadline_at, paused_at, now), now) if in_progress else 0,
         "paused": paused,
         "notice": notice,
-        "deadline_at": attempt.deadline_at.isoformat(),
+        "deadline_at": deadline_at.isoformat(),
     }
 
 

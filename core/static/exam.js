@@ -11,6 +11,7 @@
   var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var K = { local: "exam:" + id + ":local", seq: "exam:" + id + ":seq", device: "prefab:device" };
   var stopped = false, flushing = false, submitting = false, hiddenAt = null;
+  var pausedLeft = null, clockHeardAt = 0;  // countdown held while paused; when the server last told us the clock
 
   function load(key, dflt) { try { return JSON.parse(localStorage.getItem(key)) || dflt; } catch (e) { return dflt; } }
   function store(key, value) { localStorage.setItem(key, JSON.stringify(value)); }
@@ -126,7 +127,12 @@
         if (local[qid] && local[qid].seq <= body.seq) { local[qid].acked = true; store(K.local, local); }
         state(qid, msg.saved);
         resync(body.remaining_s);
-        if (body.closed) { stopped = true; notice(msg.closed); }
+        if (body.closed) { stopped = true; notice(msg.closed); checkClock(); return; }
+        // A running exam's save reply carries what the clock poll would say: the next poll can wait.
+        if (!body.paused) {
+          clockHeardAt = Date.now();
+          if (pausedLeft !== null) { pausedLeft = null; notice(""); }
+        }
       });
     }).catch(function (err) {
       if (!stopped) state(qid, msg.unsaved);  // offline or refused: it stays queued on the phone
@@ -193,8 +199,9 @@
 
   // Session pause, extra time and collection by the invigilator reach the phone within 10 s: poll the
   // attempt's clock, resynchronise the countdown, hold it still while paused, leave when submitted.
+  // A save reply in the last 10 s stands in for the poll (it carries the remaining time and the pause flag):
+  // a candidate who keeps answering sends one request per answer, not one more every 10 s.
   var clockUrl = root.dataset.submitUrl.replace(/\/submission$/, "") + "?view=clock";
-  var pausedLeft = null;
   function applyClock(body) {
     if (body.status === "submitted") {
       stopped = true; notice(body.notice);
@@ -205,12 +212,15 @@
     else if (pausedLeft !== null) { pausedLeft = null; notice(""); }
     resync(body.remaining_s);
   }
-  function pollClock() {
-    if (stopped || submitting) return;
+  function checkClock() {
     fetch(clockUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (resp) { return resp.ok ? resp.json() : null; })
-      .then(function (body) { if (body) applyClock(body); })
+      .then(function (body) { if (body) { clockHeardAt = Date.now(); applyClock(body); } })
       .catch(function () {});
+  }
+  function pollClock() {
+    if (stopped || submitting || Date.now() - clockHeardAt < 9500) return;
+    checkClock();
   }
   setInterval(pollClock, 10000);
   setInterval(function () { if (pausedLeft !== null) resync(pausedLeft); }, 500);

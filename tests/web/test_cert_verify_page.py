@@ -159,3 +159,40 @@ def test_the_id_check_needs_the_token_too(client, world):
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     resp = client.post(f"/verify/{cert.serial}/id-check", data={"csrf_token": token, "t": "x", "id_number": id_number})
     assert resp.status_code == 404
+
+
+# The page is rendered once per (view, token, language) and shared between visitors (see ``verify``): what
+# must never be shared is a stale status, another visitor's CSRF token, or another language's text.
+
+def test_a_revocation_shows_on_the_next_scan_after_the_page_was_served(client, session, world):
+    _config, _org, admin, _holder, cert, _id = world
+    for _ in range(2):
+        assert ">有效<" in _page(client, cert).get_data(as_text=True)
+    revoke_certificate(session, certificate=cert, actor_id=admin.id, reason="证书信息有误", now=utcnow())
+    session.commit()
+    html = _page(client, cert).get_data(as_text=True)
+    assert ">已撤销<" in html and "证书信息有误" in html and ">有效<" not in html
+
+
+def test_each_visitor_gets_their_own_working_csrf_token_on_the_shared_page(app, client, world):
+    cert, id_number = world[4], world[5]
+    other = app.test_client()
+    pages = [_page(c, cert).get_data(as_text=True) for c in (client, other)]
+    tokens = [re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', p).group(1) for p in pages]
+    assert tokens[0] != tokens[1] and "__csrf" not in pages[0] + pages[1]
+    for c, token in ((client, tokens[0]), (other, tokens[1])):
+        resp = c.post(f"/verify/{cert.serial}/id-check", data={"csrf_token": token, "t": cert.token,
+                                                               "id_number": id_number})
+        assert "一致：与持证人身份证号相符" in resp.get_data(as_text=True)
+    swapped = client.post(f"/verify/{cert.serial}/id-check", data={"csrf_token": tokens[1], "t": cert.token,
+                                                                   "id_number": id_number})
+    assert swapped.status_code == 400  # one visitor's token is no good in another's session
+
+
+def test_the_english_page_is_its_own_page(client, world):
+    cert = world[4]
+    assert ">有效<" in _page(client, cert).get_data(as_text=True)
+    english = client.get(f"/verify/{cert.serial}?t={cert.token}&lang=en").get_data(as_text=True)
+    assert ">Valid<" in english and ">有效<" not in english and 'lang="en"' in english
+    chinese = client.get(f"/verify/{cert.serial}?t={cert.token}&lang=zh_Hans_CN").get_data(as_text=True)
+    assert ">有效<" in chinese and 'lang="zh-CN"' in chinese
