@@ -1,5 +1,5 @@
 /* PrefabSkills service worker: app shell cache; lesson pages saved for offline reading by request. */
-const SHELL = "shell-v6";  // bump whenever a file below changes: phones serve these from cache
+const SHELL = "shell-v7";  // bump whenever a file below changes: phones serve these from cache
 const LESSONS = "lessons-v1";
 const SHELL_URLS = ["/static/app.css", "/static/icon.svg", "/static/sw-register.js", "/static/exam.js", "/static/judge.js",
   "/static/competitions/competitions.css", "/offline"];
