@@ -223,7 +223,6 @@ _CALLERS_ATTEMPT = (
 _LOCK_FOR_SAVE = _CALLERS_ATTEMPT.with_for_update(of=_attempts)
 _AUTH_VERSION = select(_users.c.auth_version).where(_users.c.id == bindparam("user_id"), _users.c.is_active.is_(True))
 _LOG = _events.insert()
-_TOUCH = _attempts.update().where(_attempts.c.id == bindparam("attempt_id")).values(last_save_at=bindparam("now"))
 
 
 # ``INSERT … ON CONFLICT DO UPDATE … WHERE stored.seq < new.seq RETURNING``: a stale or repeated save returns no
@@ -300,8 +299,6 @@ def apply_answer(session: Session, target: SaveTarget, *, question_version_id: i
     applied = conn.execute(_UPSERT, {
         "attempt_id": target.id, "question": question_version_id, "response": response, "seq": seq, "now": now,
     }).first() is not None
-    if applied:
-        conn.execute(_TOUCH, {"attempt_id": target.id, "now": now})
     _log_row(conn, target.id, "save_applied" if applied else "save_stale", now, **where)
     return SaveResult(seq, applied, remaining_seconds(deadline, now), paused=paused)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import audit
@@ -23,6 +23,7 @@ from core.i18n import lazy
 from core.models import User
 from exams.attempts import effective_deadline, log, submit_attempt
 from exams.models import (
+    Answer,
     Attempt,
     AttemptStatus,
     ExamSession,
@@ -177,8 +178,10 @@ class ConsoleRow:
 
 def console_rows(session: Session, exam_session: ExamSession, *, now: datetime) -> list[ConsoleRow]:
     """Every registered candidate with their live status and remaining time, in seat order."""
+    last_save = (select(func.max(Answer.saved_at)).where(Answer.attempt_id == Attempt.id)
+                 .correlate(Attempt).scalar_subquery())
     rows = session.execute(
-        select(Registration, User.name, VenueRoom.name, Attempt)
+        select(Registration, User.name, VenueRoom.name, Attempt, last_save)
         .join(User, User.id == Registration.user_id)
         .outerjoin(VenueRoom, VenueRoom.id == Registration.room_id)
         .outerjoin(Paper, Paper.registration_id == Registration.id)
@@ -187,11 +190,11 @@ def console_rows(session: Session, exam_session: ExamSession, *, now: datetime) 
         .order_by(VenueRoom.position, Registration.seat_no, Registration.id)).tuples().all()
     paused = exam_session.paused_at is not None
     out = []
-    for registration, name, room, attempt in rows:
+    for registration, name, room, attempt, last_save_at in rows:
         state = candidate_state(checked_in=registration.checked_in_at is not None,
                                 attempt_status=attempt.status if attempt else None,
                                 started_at=attempt.started_at if attempt else None,
-                                last_save_at=attempt.last_save_at if attempt else None, now=now, paused=paused)
+                                last_save_at=last_save_at, now=now, paused=paused)
         remaining = None
         if attempt is not None and attempt.status == AttemptStatus.IN_PROGRESS:
             remaining = remaining_seconds(effective_deadline(attempt.deadline_at, exam_session.paused_at, now), now)

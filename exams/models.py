@@ -204,7 +204,6 @@ class Attempt(Base):
     started_at: Mapped[datetime]
     deadline_at: Mapped[datetime]
     device_id: Mapped[str] = mapped_column(String(64), default="")
-    last_save_at: Mapped[datetime | None]
     submitted_at: Mapped[datetime | None]
     submitted_by: Mapped[str | None] = mapped_column(String(20))
     score: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))

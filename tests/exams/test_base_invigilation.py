@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from core.errors import Conflict, RuleViolated, ValidationFailed
 from core.models import AuditEvent
-from exams.attempts import save_answer, start_attempt, sweep_overdue
+from exams.attempts import paper_question_ids, save_answer, start_attempt, sweep_overdue
 from exams.checkin import check_in, check_in_by_ticket
 from exams.invigilation import (
     console_rows,
@@ -150,6 +150,22 @@ def test_the_console_shows_each_candidates_status_and_remaining_time(session, da
     assert rows[day.candidates[0].id].remaining_s == int((attempt.deadline_at - START).total_seconds()) - 180
     assert rows[day.candidates[1].id].state.status == CandidateStatus.PRESENT
     assert rows[day.candidates[2].id].state.status == CandidateStatus.NOT_ARRIVED
+
+
+def test_the_console_counts_quiet_time_from_the_last_applied_save(session, day):
+    attempt = _start(session, day, 0)
+    _start(session, day, 1)
+    question = sorted(paper_question_ids(session, attempt.paper_id))[0]
+    for seq, at in ((1, START + timedelta(minutes=2)), (2, START + timedelta(minutes=4))):
+        save_answer(session, attempt_id=attempt.id, candidate=day.candidates[0], question_version_id=question,
+                    response="A", seq=seq, device_id="p", now=at, grace_s=30)
+    save_answer(session, attempt_id=attempt.id, candidate=day.candidates[0], question_version_id=question,
+                response="B", seq=1, device_id="p", now=START + timedelta(minutes=4, seconds=20), grace_s=30)  # stale
+    rows = {r.registration.user_id: r for r in console_rows(session, day.exam_session,
+                                                            now=START + timedelta(minutes=4, seconds=40))}
+    mine = rows[day.candidates[0].id].state
+    assert mine.status == CandidateStatus.IN_PROGRESS and mine.last_save_s == 40
+    assert rows[day.candidates[1].id].state.last_save_s == 220  # never saved: quiet since the start
 
 
 # -- check-in ------------------------------------------------------------------------------------------------
