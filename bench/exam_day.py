@@ -5,7 +5,8 @@
 
 It builds a fresh database (SQLite file or a new PostgreSQL database), a question bank, an exam, a
 session and N registered candidates with papers; serves the app with gunicorn (2 workers) on loopback;
-drives the real API with an open-loop generator (aiohttp); then serves the bare one-upsert Flask app the
+drives the real API with an open-loop generator (``bench.loadgen``, raw asyncio: about a third of aiohttp's CPU
+per request, which matters when it shares the two cores with the app); then serves the bare one-upsert Flask app the
 same way and measures it with the same generator. Prints a JSON summary and a Markdown row.
 """
 
@@ -25,12 +26,14 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import aiohttp
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from bench.cpu import CpuMeter
+from bench.loadgen import HttpPool, fire, run
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = os.environ.get("PREFABSKILLS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -162,65 +165,99 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
 
 
-async def run_exam_day(base: str, people: list[dict], start_window: float, duration: float) -> dict:
-    starts, saves, steady, errors = [], [], [], []
-    connector = aiohttp.TCPConnector(limit=64)
-    async with aiohttp.ClientSession(base_url=base, connector=connector) as http:
+async def run_exam_day(port: int, people: list[dict], start_window: float, duration: float,
+                       server_pid: int | None = None) -> dict:
+    """Every candidate starts at a random moment of the window, then saves an answer every 10 s on a fixed
+    schedule (latency counts from the scheduled moment, so a slow server cannot slow the offered load) while
+    the page's clock poll runs as ``core/static/exam.js`` runs it: every 10 s, skipped when a save reply came in
+    the last 9.5 s; after the answering time each hands in at a random moment of a window as long as the start's."""
+    starts, saves, steady, clocks, submits, errors = [], [], [], [], [], []
+    pool = HttpPool("127.0.0.1", port, max_connections=512, timeout_s=30)
+    t0 = time.perf_counter()
+    steady_from, end = t0 + start_window + 10, t0 + start_window + duration
+    meter = CpuMeter(server_pid) if server_pid else None
 
-        async def candidate(person: dict, t0: float) -> None:
-            await asyncio.sleep(random.uniform(0, start_window))
-            auth = {"Authorization": f"Bearer {person['token']}"}
-            began = time.perf_counter()
-            async with http.post(f"/api/v1/exam-sessions/{person['session_id']}/attempt", json={"device_id": "b"},
-                                 headers=auth) as resp:
-                body = await resp.json()
-                starts.append(time.perf_counter() - began)
-                if resp.status != 200:
-                    errors.append(("start", resp.status))
+    async def measure_steady() -> None:
+        await asyncio.sleep(max(0.0, steady_from - time.perf_counter()))
+        meter.start()
+        await asyncio.sleep(max(0.0, end - time.perf_counter()))
+        meter.stop()
+
+    async def candidate(person: dict) -> None:
+        await asyncio.sleep(random.uniform(0, start_window))
+        auth = {"Authorization": f"Bearer {person['token']}", "Content-Type": "application/json"}
+        reply = await pool.request("POST", f"/api/v1/exam-sessions/{person['session_id']}/attempt", auth,
+                                   b'{"device_id": "b"}')
+        starts.append(reply.latency_s)
+        if reply.status != 200:
+            errors.append(("start", reply.status or reply.error))
+            return
+        body = json.loads(reply.body)
+        opened, heard = time.perf_counter(), [0.0]  # heard: when the server last told the page its clock
+
+        async def clock_poll() -> None:
+            tick = opened
+            while True:
+                tick += 10
+                await asyncio.sleep(max(0.0, tick - time.perf_counter()))
+                if time.perf_counter() >= end:
                     return
-            questions, seq = body["questions"], 0
-            await asyncio.sleep(random.uniform(0, 10))
-            while time.perf_counter() - t0 < start_window + duration:
-                seq += 1
-                q = questions[seq % len(questions)]
-                began = time.perf_counter()
-                try:
-                    async with http.put(f"/api/v1/attempts/{body['attempt_id']}/answers/{q['id']}",
-                                        json={"response": random.choice("ABCD"), "seq": seq, "device_id": "b"},
-                                        headers=auth) as resp:
-                        await resp.read()
-                        if resp.status == 200:
-                            saves.append(time.perf_counter() - began)
-                            if began - t0 >= start_window + 10:  # every candidate has started and is saving
-                                steady.append(time.perf_counter() - began)
-                        else:
-                            errors.append(("save", resp.status))
-                except aiohttp.ClientError as exc:
-                    errors.append(("save", type(exc).__name__))
-                await asyncio.sleep(10)
+                if time.perf_counter() - heard[0] < 9.5:
+                    continue
+                answer = await pool.request("GET", f"/api/v1/attempts/{body['attempt_id']}?view=clock", auth)
+                if answer.status == 200:
+                    heard[0] = time.perf_counter()
+                    clocks.append(answer.latency_s)
+                else:
+                    errors.append(("clock", answer.status or answer.error))
 
-        t0 = time.perf_counter()
-        await asyncio.gather(*(candidate(p, t0) for p in people))
-    return {"starts": starts, "saves": saves, "steady": steady, "errors": errors, "save_window_s": duration}
+        poller = asyncio.create_task(clock_poll())
+        questions, seq, due = body["questions"], 0, opened + random.uniform(0, 10)
+        while due < end:
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            seq += 1
+            q = questions[seq % len(questions)]
+            payload = json.dumps({"response": random.choice("ABCD"), "seq": seq, "device_id": "b"}).encode()
+            answer = await pool.request("PUT", f"/api/v1/attempts/{body['attempt_id']}/answers/{q['id']}", auth,
+                                        payload, scheduled_at=due)
+            if answer.status == 200:
+                heard[0] = time.perf_counter()
+                saves.append(answer.latency_s)
+                if due >= steady_from:  # every candidate has started and is saving
+                    steady.append(answer.latency_s)
+            else:
+                errors.append(("save", answer.status or answer.error))
+            due += 10
+        await poller
+        # Hand in at a random moment of a window as long as the start window (people finish at their own pace).
+        await asyncio.sleep(max(0.0, end + random.uniform(0, start_window) - time.perf_counter()))
+        answer = await pool.request("POST", f"/api/v1/attempts/{body['attempt_id']}/submission", auth)
+        (submits.append(answer.latency_s) if answer.status == 200
+         else errors.append(("submit", answer.status or answer.error)))
+
+    tasks = [asyncio.create_task(candidate(p)) for p in people]
+    if meter is not None:
+        tasks.append(asyncio.create_task(measure_steady()))
+    await asyncio.gather(*tasks)
+    await pool.close()
+    return {"starts": starts, "saves": saves, "steady": steady, "clocks": clocks, "submits": submits, "errors": errors,
+            "save_window_s": duration, "cpu": meter.per_request_ms(len(steady)) if meter else None}
 
 
-async def run_bare(base: str, rate: float, duration: float) -> dict:
-    latencies, errors = [], []
-    async with aiohttp.ClientSession(base_url=base, connector=aiohttp.TCPConnector(limit=64)) as http:
+async def run_bare(port: int, rate: float, duration: float) -> dict:
+    """The bare app's upsert (PUT /bare/<key>) offered at ``rate`` for ``duration`` s, open loop."""
+    pool = HttpPool("127.0.0.1", port, max_connections=512, timeout_s=30)
 
-        async def one(key: int, seq: int) -> None:
-            began = time.perf_counter()
-            async with http.put(f"/bare/{key}", json={"response": "B", "seq": seq}) as resp:
-                await resp.read()
-                (latencies if resp.status == 200 else errors).append(time.perf_counter() - began)
+    def make(n: int):
+        return ("PUT", f"/bare/{n % 5000}", {"Content-Type": "application/json"},
+                json.dumps({"response": "B", "seq": n + 1}).encode())
 
-        tasks, t0, n = [], time.perf_counter(), 0
-        while time.perf_counter() - t0 < duration:
-            n += 1
-            tasks.append(asyncio.create_task(one(n % 5000, n)))
-            await asyncio.sleep(max(0.0, t0 + n / rate - time.perf_counter()))
-        await asyncio.gather(*tasks)
-    return {"latencies": latencies, "errors": errors, "elapsed": time.perf_counter() - t0}
+    began = time.perf_counter()
+    replies = await fire(pool, make, rate, duration)
+    elapsed = time.perf_counter() - began
+    await pool.close()
+    return {"latencies": [r.latency_s for r in replies if r.status == 200],
+            "errors": [r.status or r.error for r in replies if r.status != 200], "elapsed": elapsed}
 
 
 def main() -> int:
@@ -230,6 +267,7 @@ def main() -> int:
     parser.add_argument("--start-window", type=float, default=60)
     parser.add_argument("--duration", type=float, default=60, help="seconds of answering after the start window")
     args = parser.parse_args()
+    started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     workdir = Path(tempfile.mkdtemp(prefix="prefab-bench-"))
     url, drop = make_database(args.db, workdir)
     try:
@@ -237,15 +275,15 @@ def main() -> int:
         people = prepare(env, args.candidates, workdir)
         port = free_port()
         server = serve("app:create_app()", env, port)
+        load_before = round(os.getloadavg()[0], 2)
         try:
-            day = asyncio.run(run_exam_day(f"http://127.0.0.1:{port}", people, args.start_window, args.duration))
+            day = run(run_exam_day(port, people, args.start_window, args.duration, server.pid))
         finally:
             stop(server)
-        rate = len(day["saves"]) / (args.start_window + args.duration)
         bare_port = free_port()
         bare_server = serve("bench.bare_app:create_app()", env, bare_port)
         try:
-            bare = asyncio.run(run_bare(f"http://127.0.0.1:{bare_port}", max(rate, args.candidates / 10), 20))
+            bare = run(run_bare(bare_port, args.candidates / 10, 20))
         finally:
             stop(bare_server)
     finally:
@@ -261,12 +299,25 @@ def main() -> int:
         "steady_saves_per_s": round(len(day["steady"]) / max(1.0, args.duration - 10), 1),
         "steady_p50_ms": round(pct(day["steady"], 50), 1), "steady_p95_ms": round(pct(day["steady"], 95), 1),
         "steady_p99_ms": round(pct(day["steady"], 99), 1),
+        "clock_polls": len(day["clocks"]), "clock_p95_ms": round(pct(day["clocks"], 95), 1),
+        "submitted": len(day["submits"]), "submit_p95_ms": round(pct(day["submits"], 95), 1),
+        "steady_cpu_per_save": day["cpu"],
         "bare_per_s": round(len(bare["latencies"]) / bare["elapsed"], 1),
         "bare_p95_ms": round(pct(bare["latencies"], 95), 1), "bare_errors": len(bare["errors"]),
     }
     summary["p95_ratio_to_bare"] = round(summary["save_p95_ms"] / summary["bare_p95_ms"], 2) \
         if summary["bare_p95_ms"] else None
+    summary.update(date=started, load_avg_1m_before=load_before, load_avg_1m_after=round(os.getloadavg()[0], 2))
     print(json.dumps(summary, indent=2))
+    cpu = summary["steady_cpu_per_save"] or {}
+    print(f"| {args.db}, {args.candidates:,} candidates, {started} | {summary['starts']:,} "
+          f"(p95 {summary['start_p95_ms']} ms) | {summary['steady_saves_per_s']}/s, "
+          f"{summary['steady_p50_ms']} / {summary['steady_p95_ms']} / {summary['steady_p99_ms']} ms | "
+          f"{summary['clock_polls']:,} (p95 {summary['clock_p95_ms']} ms) | {summary['submitted']:,} "
+          f"(p95 {summary['submit_p95_ms']} ms) | {summary['errors']} | {summary['bare_p95_ms']} ms at "
+          f"{summary['bare_per_s']}/s | {cpu.get('server_ms')} / {cpu.get('postgres_ms')} / "
+          f"{cpu.get('generator_ms')} ms, "
+          f"{cpu.get('cores_busy')} cores | {load_before} → {summary['load_avg_1m_after']} |")
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
     (results / f"exam_day_{args.db}_{args.candidates}.json").write_text(json.dumps(summary, indent=2))

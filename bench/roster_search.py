@@ -36,6 +36,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from bench.exam_day import PG_ADMIN, ROOT, free_port, pct, run_bare, serve, stop
+from bench.loadgen import run
 
 PHONE, PASSWORD = "13999990001", "Bench12345"
 BUDGET_MS = 50
@@ -282,8 +283,8 @@ def main() -> int:
         prepare_bare(args.db_name)
         bare_server = serve("bench.bare_app:create_app()", env, bare_port)
         try:
-            asyncio.run(run_bare(f"http://127.0.0.1:{bare_port}", 50, 5))  # warm-up
-            bare = asyncio.run(run_bare(f"http://127.0.0.1:{bare_port}", args.rate, 20))
+            run(run_bare(bare_port, 50, 5))  # warm-up
+            bare = run(run_bare(bare_port, args.rate, 20))
         finally:
             stop(bare_server)
     finally:

@@ -17,7 +17,6 @@ request. Budget (DESIGN.md §8): ≥ 1,000 verifications/s at p95 ≤ 20 ms.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import platform
@@ -29,10 +28,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import aiohttp
 from sqlalchemy import create_engine, select
 
+from bench.cpu import CpuMeter
 from bench.exam_day import ROOT, environment, free_port, make_database, pct, serve, stop
+from bench.loadgen import HttpPool, fire
+from bench.loadgen import run as run_loop
 
 TIMEOUT_S = 10
 
@@ -105,40 +106,32 @@ def limiter_cost(targets: list[tuple[str, str]], n: int = 500) -> float:
     return round(timings[True] - timings[False], 2)
 
 
-async def drive(base: str, paths: list[str], rate: float, duration: float, headers: dict | None = None) -> dict:
-    """Open loop: a request every 1/rate s for ``duration`` s whatever the answers do."""
-    latencies, errors = [], []
-    timeout = aiohttp.ClientTimeout(total=TIMEOUT_S)
-    async with aiohttp.ClientSession(base_url=base, connector=aiohttp.TCPConnector(limit=256),
-                                     timeout=timeout) as http:
-
-        async def one(path: str) -> None:
-            began = time.perf_counter()
-            try:
-                async with http.get(path, headers=headers) as resp:
-                    await resp.read()
-                    (latencies if resp.status == 200 else errors).append(
-                        time.perf_counter() - began if resp.status == 200 else resp.status)
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                errors.append(type(exc).__name__)
-
-        tasks, t0, n = [], time.perf_counter(), 0
-        while time.perf_counter() - t0 < duration:
-            tasks.append(asyncio.create_task(one(paths[n % len(paths)])))
-            n += 1
-            await asyncio.sleep(max(0.0, t0 + n / rate - time.perf_counter()))
-        await asyncio.gather(*tasks)
-    elapsed = time.perf_counter() - t0
-    return {"offered": rate, "sent": n, "served_per_s": round(len(latencies) / elapsed, 1),
-            "p50_ms": round(pct(latencies, 50), 1), "p95_ms": round(pct(latencies, 95), 1),
-            "p99_ms": round(pct(latencies, 99), 1), "errors": len(errors)}
+async def drive(port: int, paths: list[str], rate: float, duration: float, headers: dict | None = None,
+                server_pid: int | None = None) -> dict:
+    """Open loop (``bench.loadgen.fire``): a request every 1/rate s for ``duration`` s whatever the answers do,
+    each timed from the moment it was due; with ``server_pid``, the CPU each part used per request."""
+    pool = HttpPool("127.0.0.1", port, max_connections=256, timeout_s=TIMEOUT_S)
+    meter = CpuMeter(server_pid).start() if server_pid else None
+    began = time.perf_counter()
+    replies = await fire(pool, lambda n: ("GET", paths[n % len(paths)], headers, None), rate, duration)
+    elapsed = time.perf_counter() - began
+    if meter is not None:
+        meter.stop()
+    await pool.close()
+    latencies = [r.latency_s for r in replies if r.status == 200]
+    out = {"offered": rate, "sent": len(replies), "served_per_s": round(len(latencies) / elapsed, 1),
+           "p50_ms": round(pct(latencies, 50), 1), "p95_ms": round(pct(latencies, 95), 1),
+           "p99_ms": round(pct(latencies, 99), 1), "errors": len(replies) - len(latencies)}
+    if meter is not None:
+        out["cpu"] = meter.per_request_ms(len(replies))
+    return out
 
 
-async def bare_paths_drive(base: str, rate: float, duration: float) -> dict:
+async def bare_paths_drive(port: int, rate: float, duration: float) -> dict:
     """The bare app's upsert (PUT) driven like ``drive``."""
     from bench.exam_day import run_bare
 
-    raw = await run_bare(base, rate, duration)
+    raw = await run_bare(port, rate, duration)
     lat = raw["latencies"]
     return {"offered": rate, "served_per_s": round(len(lat) / raw["elapsed"], 1), "p50_ms": round(pct(lat, 50), 1),
             "p95_ms": round(pct(lat, 95), 1), "p99_ms": round(pct(lat, 99), 1), "errors": len(raw["errors"])}
@@ -160,14 +153,13 @@ def run(env: dict[str, str], targets: list[tuple[str, str]], secret: str, rates:
     port = free_port()
     server = serve("app:create_app()", env, port)
     try:
-        base = f"http://127.0.0.1:{port}"
-        asyncio.run(drive(base, pages, 100, 5))  # warm-up: imports, templates, connections
-        asyncio.run(drive(base, api, 100, 5, key))
+        run_loop(drive(port, pages, 100, 5))  # warm-up: imports, templates, connections
+        run_loop(drive(port, api, 100, 5, key))
         for rate in rates:
             for name, paths, headers in (("page", pages, None), ("api", api, key)):
                 if out[name] and saturated(out[name][-1]):
                     continue  # a higher rate only piles up the same queue
-                out[name].append(asyncio.run(drive(base, paths, rate, step, headers)))
+                out[name].append(run_loop(drive(port, paths, rate, step, headers, server.pid)))
                 print(f"{rate:g}/s {name}: {out[name][-1]}", flush=True)
                 time.sleep(3)  # let the server finish what the client gave up on
     finally:
@@ -180,11 +172,11 @@ def run(env: dict[str, str], targets: list[tuple[str, str]], secret: str, rates:
     port = free_port()
     server = serve("bench.bare_app:create_app()", env, port)
     try:
-        asyncio.run(bare_paths_drive(f"http://127.0.0.1:{port}", 100, 5))  # warm-up
+        run_loop(bare_paths_drive(port, 100, 5))  # warm-up
         for rate in rates:
             if out["bare"] and saturated(out["bare"][-1]):
                 break
-            out["bare"].append(asyncio.run(bare_paths_drive(f"http://127.0.0.1:{port}", rate, step)))
+            out["bare"].append(run_loop(bare_paths_drive(port, rate, step)))
             time.sleep(3)
     finally:
         stop(server)
