@@ -34,52 +34,55 @@ def _all() -> dict[int, tuple[str, int, float]]:
     return out
 
 
-def tree_cpu(root: int, table: dict | None = None) -> float:
-    table = table if table is not None else _all()
+def _delta(before: dict, after: dict, pids) -> float:
+    """CPU used between two snapshots by the processes alive at both (one that exited took its count along)."""
+    return sum(after[pid][2] - before[pid][2] for pid in pids if pid in before and pid in after)
+
+
+def _tree(root: int, table: dict) -> list[int]:
     children: dict[int, list[int]] = {}
     for pid, (_name, ppid, _cpu) in table.items():
         children.setdefault(ppid, []).append(pid)
-    total, todo = 0.0, [root]
+    out, todo = [], [root]
     while todo:
         pid = todo.pop()
-        if pid in table:
-            total += table[pid][2]
+        out.append(pid)
         todo.extend(children.get(pid, []))
-    return total
-
-
-def postgres_cpu(table: dict | None = None) -> float:
-    table = table if table is not None else _all()
-    return sum(cpu for name, _ppid, cpu in table.values() if name.startswith("postgres"))
+    return out
 
 
 @dataclass
 class CpuMeter:
-    """CPU seconds used between ``start()`` and ``stop()`` by the server tree, PostgreSQL and this process."""
+    """CPU seconds used between ``start()`` and ``stop()`` by the server tree (and each of its processes),
+    PostgreSQL and this process."""
 
     server_pid: int
     server_s: float = 0.0
     postgres_s: float = 0.0
     generator_s: float = 0.0
     wall_s: float = 0.0
+    per_process_s: tuple[float, ...] = ()
 
     def start(self) -> CpuMeter:
-        table = _all()
-        self._base = (tree_cpu(self.server_pid, table), postgres_cpu(table), time.process_time(), time.perf_counter())
+        self._before, self._mine, self._wall = _all(), time.process_time(), time.perf_counter()
         return self
 
     def stop(self) -> CpuMeter:
-        table = _all()
-        server, postgres, mine, wall = self._base
-        self.server_s = tree_cpu(self.server_pid, table) - server
-        self.postgres_s = postgres_cpu(table) - postgres
-        self.generator_s = time.process_time() - mine
-        self.wall_s = time.perf_counter() - wall
+        after, before = _all(), self._before
+        tree = _tree(self.server_pid, after)
+        self.per_process_s = tuple(round(_delta(before, after, [pid]), 2) for pid in tree)
+        self.server_s = _delta(before, after, tree)
+        self.postgres_s = _delta(before, after, [pid for pid, (name, _p, _c) in after.items()
+                                                 if name.startswith("postgres")])
+        self.generator_s = time.process_time() - self._mine
+        self.wall_s = time.perf_counter() - self._wall
         return self
 
     def per_request_ms(self, requests: int) -> dict[str, float]:
-        """CPU milliseconds per request of each part, and the cores busy on average over the run."""
+        """CPU milliseconds per request of each part, the cores busy on average over the run, and each server
+        process's share of a core (master first): a worker near 1.0 while another idles is a balance problem."""
         n = max(1, requests)
         return {"server_ms": round(self.server_s / n * 1000, 3), "postgres_ms": round(self.postgres_s / n * 1000, 3),
                 "generator_ms": round(self.generator_s / n * 1000, 3),
-                "cores_busy": round((self.server_s + self.postgres_s + self.generator_s) / max(self.wall_s, 1e-9), 2)}
+                "cores_busy": round((self.server_s + self.postgres_s + self.generator_s) / max(self.wall_s, 1e-9), 2),
+                "server_processes_cores": [round(s / max(self.wall_s, 1e-9), 2) for s in self.per_process_s]}

@@ -6,12 +6,14 @@ add and flush; they never commit.
 
 from __future__ import annotations
 
+import select
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, create_engine, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -90,8 +92,43 @@ def make_engine(url: str, **kwargs: object) -> Engine:
         event.listen(engine, "rollback", _release)
 
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    # A gunicorn worker runs 8 threads and a request may hold two connections (its session and a point read):
+    # below that, connections beyond the pool are opened and closed per request (a new backend each time).
+    kwargs.setdefault("pool_size", 10)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        _ping_when_in_doubt(engine)
+    return engine
+
+
+PING_AFTER_IDLE_S = 30.0
+
+
+def _ping_when_in_doubt(engine: Engine) -> None:
+    """Check a pooled PostgreSQL connection before use only when it may be dead: its socket has something to
+    read (an idle connection never should: a restarted or terminated server sends its goodbye and closes), or it
+    sat unused for ``PING_AFTER_IDLE_S``. ``pool_pre_ping`` would spend a round trip on every checkout, a sixth
+    of an answer save's; a dead connection raises ``DisconnectionError`` and the pool opens a fresh one."""
+
+    @event.listens_for(engine, "checkin")
+    def _stamp(_dbapi_conn, record) -> None:
+        record.info["prefab_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _check(dbapi_conn, record, _proxy) -> None:
+        idle_since = record.info.get("prefab_idle_since")
+        if idle_since is None:  # just opened
+            return
+        try:
+            poller = select.poll()
+            poller.register(dbapi_conn.fileno(), select.POLLIN | select.POLLERR | select.POLLHUP)
+            doubtful = bool(poller.poll(0)) or time.monotonic() - idle_since > PING_AFTER_IDLE_S
+            if doubtful and not engine.dialect.do_ping(dbapi_conn):
+                raise exc.DisconnectionError("the connection did not answer a ping")
+        except exc.DisconnectionError:
+            raise
+        except Exception as error:  # closed socket, server gone: the same as a failed ping
+            raise exc.DisconnectionError(str(error)) from error
 
 
 def make_session_factory(engine: Engine, *, readonly: bool = False, point_reads: bool = False) -> sessionmaker[Session]:

@@ -167,7 +167,8 @@ def test_acknowledged_answers_survive_worker_kill_app_restart_and_database_resta
             player.join(timeout=SAVE_GIVE_UP_S + 30)
     assert not errors, errors
     assert refusals, "no request was ever refused: the chaos did not reach the clients"
-    # The pooled connections died with the database: the app must notice before use (pool_pre_ping).
+    # The pooled connections died with the database: the app must notice before use (core.db looks
+    # at a pooled connection's socket at checkout).
     assert [kind for began, kind in refusals if began > database_back] == [], "stale connections reached requests"
     server.stop()
 
