@@ -172,7 +172,7 @@ async def run_exam_day(port: int, people: list[dict], start_window: float, durat
     the page's clock poll runs as ``core/static/exam.js`` runs it: every 10 s, skipped when a save reply came in
     the last 9.5 s; after the answering time each hands in at a random moment of a window as long as the start's."""
     starts, saves, steady, clocks, submits, errors = [], [], [], [], [], []
-    pool = HttpPool("127.0.0.1", port, max_connections=512, timeout_s=30)
+    pool = HttpPool("127.0.0.1", port, max_connections=512, timeout_s=30, keep_alive=False)
     t0 = time.perf_counter()
     steady_from, end = t0 + start_window + 10, t0 + start_window + duration
     meter = CpuMeter(server_pid) if server_pid else None
@@ -246,7 +246,7 @@ async def run_exam_day(port: int, people: list[dict], start_window: float, durat
 
 async def run_bare(port: int, rate: float, duration: float) -> dict:
     """The bare app's upsert (PUT /bare/<key>) offered at ``rate`` for ``duration`` s, open loop."""
-    pool = HttpPool("127.0.0.1", port, max_connections=512, timeout_s=30)
+    pool = HttpPool("127.0.0.1", port, max_connections=512, timeout_s=30, keep_alive=False)
 
     def make(n: int):
         return ("PUT", f"/bare/{n % 5000}", {"Content-Type": "application/json"},

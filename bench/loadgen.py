@@ -189,9 +189,13 @@ class HttpPool:
     moment (gunicorn does after 2 s), and a request sent into that race comes back reset."""
 
     def __init__(self, host: str, port: int, max_connections: int = 64, timeout_s: float = 10.0, *,
-                 idle_timeout_s: float = 1.0) -> None:
+                 idle_timeout_s: float = 1.0, keep_alive: bool = True) -> None:
         self.host, self.port, self.max_connections, self.timeout_s = host, port, max_connections, timeout_s
         self.idle_timeout_s = idle_timeout_s
+        # keep_alive=False: every request on a new connection (``Connection: close``), as many phones each
+        # sending a request every few seconds do; a few reused connections would all land on whichever server
+        # process accepted them first.
+        self.keep_alive = keep_alive
         self._host_line = f"Host: {host}:{port}\r\n"
         self._idle: list[_Connection] = []
         self._waiters: deque[asyncio.Future] = deque()  # each gets a connection, or None: a slot to open one
@@ -241,7 +245,7 @@ class HttpPool:
             lines.extend(f"{name}: {value}\r\n" for name, value in headers.items())
         if body is not None:
             lines.append(f"Content-Length: {len(body)}\r\n")
-        lines.append("Connection: keep-alive\r\n\r\n")
+        lines.append("Connection: keep-alive\r\n\r\n" if self.keep_alive else "Connection: close\r\n\r\n")
         head = "".join(lines).encode("latin-1")
         return head + body if body else head
 
@@ -280,7 +284,7 @@ class HttpPool:
         return conn
 
     def _release(self, conn: _Connection, keep_alive: bool) -> None:
-        if not keep_alive or conn.dropped or self._closed:
+        if not keep_alive or not self.keep_alive or conn.dropped or self._closed:
             self._drop(conn)
         elif not self._hand_over(conn):
             conn.idle_since = time.perf_counter()

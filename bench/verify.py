@@ -110,7 +110,7 @@ async def drive(port: int, paths: list[str], rate: float, duration: float, heade
                 server_pid: int | None = None) -> dict:
     """Open loop (``bench.loadgen.fire``): a request every 1/rate s for ``duration`` s whatever the answers do,
     each timed from the moment it was due; with ``server_pid``, the CPU each part used per request."""
-    pool = HttpPool("127.0.0.1", port, max_connections=256, timeout_s=TIMEOUT_S)
+    pool = HttpPool("127.0.0.1", port, max_connections=256, timeout_s=TIMEOUT_S, keep_alive=False)
     meter = CpuMeter(server_pid).start() if server_pid else None
     began = time.perf_counter()
     replies = await fire(pool, lambda n: ("GET", paths[n % len(paths)], headers, None), rate, duration)

@@ -339,3 +339,29 @@ def test_a_reply_that_is_not_http_is_an_error_reply(raw):
         assert reply.status == 0 and reply.error.startswith("bad response")
 
     with_server(reply_with(raw), scenario)
+
+
+def test_without_keep_alive_every_request_gets_its_own_connection():
+    async def scenario() -> tuple[int, list[int]]:
+        connections, statuses = [], []
+
+        async def handle(reader, writer):
+            connections.append(1)
+            head = await reader.readuntil(b"\r\n\r\n")
+            assert b"Connection: close" in head
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        pool = HttpPool("127.0.0.1", port, max_connections=4, timeout_s=5, keep_alive=False)
+        for _ in range(3):
+            statuses.append((await pool.request("GET", "/")).status)
+        await pool.close()
+        server.close()
+        await server.wait_closed()
+        return len(connections), statuses
+
+    opened, statuses = asyncio.run(scenario())
+    assert opened == 3 and statuses == [200, 200, 200]
