@@ -94,7 +94,8 @@ def make_engine(url: str, **kwargs: object) -> Engine:
         return engine
     # A gunicorn worker runs 8 threads and a request may hold two connections (its session and a point read):
     # below that, connections beyond the pool are opened and closed per request (a new backend each time).
-    kwargs.setdefault("pool_size", 10)
+    if "poolclass" not in kwargs:
+        kwargs.setdefault("pool_size", 10)
     engine = create_engine(url, **kwargs)
     if not kwargs.get("pool_pre_ping"):
         _ping_when_in_doubt(engine)
