@@ -44,14 +44,16 @@ def register(session_id: int):
 def start(session_id: int):
     user = require_user()
     exam_session = db().get(ExamSession, session_id)
-    if exam_session is None or not queries.is_registered(db(), exam_session.id, user.id):
+    if exam_session is None:
         raise NotFound()
+    entry = attempts.registration_entry(db(), exam_session.id, user.id)  # 404 before the body is looked at
     data = json_body(ATTEMPT_BODY) if request.content_length else {}
     now = utcnow()
     with transaction(db()):
         started = attempts.start_attempt(db(), exam_session=exam_session, candidate=user,
-                                         device_id=data.get("device_id", ""), now=now)
-    return ok(queries.attempt_json(db(), started.attempt, now=now, took_over=started.took_over))
+                                         device_id=data.get("device_id", ""), now=now, entry=entry)
+    return ok(queries.attempt_json(db(), started.attempt, now=now, took_over=started.took_over,
+                                   fresh=not started.resumed))
 
 
 @bp.get("/attempts/<int:attempt_id>")

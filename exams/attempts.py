@@ -128,15 +128,6 @@ def paper_questions(session: Session, paper: Paper) -> list[dict]:
     return out
 
 
-def _registration(session: Session, exam_session: ExamSession, candidate: User) -> Registration:
-    registration = session.scalar(select(Registration).where(
-        Registration.session_id == exam_session.id, Registration.user_id == candidate.id,
-        Registration.status == RegistrationStatus.REGISTERED))
-    if registration is None:
-        raise NotFound(str(lazy("您没有报名这场考试。")))
-    return registration
-
-
 @dataclass(frozen=True)
 class Started:
     attempt: Attempt
@@ -144,12 +135,26 @@ class Started:
     took_over: bool
 
 
+def registration_entry(session: Session, exam_session_id: int, user_id: int) -> tuple[Registration, Paper | None,
+                                                                                    Attempt | None]:
+    """The candidate's registration, its paper and any attempt, in one statement (1,000 phones press start in
+    the same minute); 404 when they are not registered."""
+    found = session.execute(
+        select(Registration, Paper, Attempt)
+        .outerjoin(Paper, Paper.registration_id == Registration.id)
+        .outerjoin(Attempt, Attempt.paper_id == Paper.id)
+        .where(Registration.session_id == exam_session_id, Registration.user_id == user_id,
+               Registration.status == RegistrationStatus.REGISTERED)).first()
+    if found is None:
+        raise NotFound(str(lazy("您没有报名这场考试。")))
+    return tuple(found)
+
+
 def start_attempt(session: Session, *, exam_session: ExamSession, candidate: User, device_id: str,
-                  now: datetime) -> Started:
-    """Start, or resume with the same paper and deadline; a new device takes over from the old one."""
-    registration = _registration(session, exam_session, candidate)
-    paper = session.scalar(select(Paper).where(Paper.registration_id == registration.id))
-    existing = session.scalar(select(Attempt).where(Attempt.paper_id == paper.id)) if paper else None
+                  now: datetime, entry: tuple | None = None) -> Started:
+    """Start, or resume with the same paper and deadline; a new device takes over from the old one.
+    ``entry``: ``registration_entry``'s answer when the caller has it already."""
+    registration, paper, existing = entry or registration_entry(session, exam_session.id, candidate.id)
     if existing is not None:
         return _resume(session, existing, device_id, now)
     if now < exam_session.starts_at:

@@ -85,9 +85,11 @@ def clock_view(*, attempt_id: int, status: str, deadline_at: datetime, paused_at
     }
 
 
-def attempt_json(session: Session, attempt: Attempt, *, now: datetime, took_over: bool = False) -> dict:
+def attempt_json(session: Session, attempt: Attempt, *, now: datetime, took_over: bool = False,
+                 fresh: bool = False) -> dict:
+    """The attempt as the phone loads it; ``fresh``: just started, so nothing is saved yet (no query)."""
     paper = session.get(Paper, attempt.paper_id)
-    answers = saved_answers(session, attempt)
+    answers = {} if fresh else saved_answers(session, attempt)
     return {
         **attempt_clock(session, attempt, now=now),
         "took_over": took_over,
