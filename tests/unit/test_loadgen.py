@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import socket
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -65,6 +66,25 @@ class Server:
             writer.close()
 
 
+def run_isolated(coro):
+    """``asyncio.run`` on a thread of its own: another test in this process (Playwright's sync API) may have left
+    an event loop running on the main thread, where ``asyncio.run`` refuses to start."""
+    out: dict = {}
+
+    def target() -> None:
+        try:
+            out["value"] = asyncio.run(coro)
+        except BaseException as exc:  # re-raised in the test's thread
+            out["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in out:
+        raise out["error"]
+    return out.get("value")
+
+
 def reply_with(data: bytes, *, pause_s: float = 0.0, keep_serving: bool = True) -> Answer:
     async def answer(_n: int, _head: bytes, writer: asyncio.StreamWriter) -> bool:
         if pause_s:
@@ -87,7 +107,7 @@ def with_server(answer: Answer, scenario: Callable[[Server], Awaitable[None]]) -
         async with Server(answer) as server:
             await asyncio.wait_for(scenario(server), 10)  # a client that hangs fails instead of stalling the suite
 
-    asyncio.run(main())
+    run_isolated(main())
 
 
 def test_parser_completes_the_same_reply_whatever_the_split_point():
@@ -254,7 +274,7 @@ def test_connection_refused_is_an_error_reply_not_an_exception():
         await pool.close()
         assert [(r.status, r.error) for r in replies] == [(0, "refused")] * 2
 
-    asyncio.run(asyncio.wait_for(main(), 10))
+    run_isolated(asyncio.wait_for(main(), 10))
 
 
 def test_the_connection_freed_last_is_reused_first():
@@ -363,5 +383,5 @@ def test_without_keep_alive_every_request_gets_its_own_connection():
         await server.wait_closed()
         return len(connections), statuses
 
-    opened, statuses = asyncio.run(scenario())
+    opened, statuses = run_isolated(scenario())
     assert opened == 3 and statuses == [200, 200, 200]
