@@ -43,11 +43,11 @@ def _tree(root: int, table: dict) -> list[int]:
     children: dict[int, list[int]] = {}
     for pid, (_name, ppid, _cpu) in table.items():
         children.setdefault(ppid, []).append(pid)
-    out, todo = [], [root]
-    while todo:
-        pid = todo.pop()
+    out, pending = [], [root]
+    while pending:
+        pid = pending.pop()
         out.append(pid)
-        todo.extend(children.get(pid, []))
+        pending.extend(children.get(pid, []))
     return out
 
 

@@ -158,6 +158,15 @@ def stop(proc: subprocess.Popen) -> None:
     proc.wait(timeout=30)
 
 
+def save_result(name: str, summary: dict) -> Path:
+    """Write a run's JSON summary to ``bench/results/<name>.json`` (gitignored) and return the path."""
+    results = ROOT / "bench" / "results"
+    results.mkdir(exist_ok=True)
+    path = results / f"{name}.json"
+    path.write_text(json.dumps(summary, ensure_ascii=False, indent=2))
+    return path
+
+
 def pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -318,9 +327,7 @@ def main() -> int:
           f"{summary['bare_per_s']}/s | {cpu.get('server_ms')} / {cpu.get('postgres_ms')} / "
           f"{cpu.get('generator_ms')} ms, "
           f"{cpu.get('cores_busy')} cores | {load_before} → {summary['load_avg_1m_after']} |")
-    results = ROOT / "bench" / "results"
-    results.mkdir(exist_ok=True)
-    (results / f"exam_day_{args.db}_{args.candidates}.json").write_text(json.dumps(summary, indent=2))
+    save_result(f"exam_day_{args.db}_{args.candidates}", summary)
     if day["errors"]:
         print("first errors:", day["errors"][:5], file=sys.stderr)
     return 0

@@ -31,7 +31,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urljoin, urlsplit
 from urllib.request import HTTPCookieProcessor, Request, build_opener
 
-from bench.exam_day import environment, free_port, serve, stop
+from bench.exam_day import environment, free_port, save_result, serve, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 LIGHTHOUSE_DIR = ROOT / "bench" / "lighthouse"
@@ -267,9 +267,7 @@ def main() -> int:
                "load_before": [round(x, 2) for x in load_before],
                "load_after": [round(x, 2) for x in os.getloadavg()], "runs_per_page": args.runs, "budget": BUDGET,
                "pages": pages}
-    results_dir = ROOT / "bench" / "results"
-    results_dir.mkdir(exist_ok=True)
-    (results_dir / "lighthouse.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
+    save_result("lighthouse", summary)
     return 1 if print_report(summary) else 0
 
 

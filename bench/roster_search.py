@@ -35,7 +35,7 @@ import aiohttp
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
-from bench.exam_day import PG_ADMIN, ROOT, free_port, pct, run_bare, serve, stop
+from bench.exam_day import PG_ADMIN, ROOT, free_port, pct, run_bare, save_result, serve, stop
 from bench.loadgen import run
 
 PHONE, PASSWORD = "13999990001", "Bench12345"
@@ -298,9 +298,7 @@ def main() -> int:
     print(f"| roster search, {args.workers:,} workers, {args.rate:g}/s offered (load {summary['load_avg_1m']}) | "
           f"p50 {summary['p50_ms']} / p95 {summary['p95_ms']} / p99 {summary['p99_ms']} ms, "
           f"{summary['errors']} errors, {summary['p95_ratio_to_bare']}× bare | p95 ≤ {BUDGET_MS} ms | {verdict} |")
-    results = ROOT / "bench" / "results"
-    results.mkdir(exist_ok=True)
-    (results / f"roster_search_{args.workers}.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2))
+    save_result(f"roster_search_{args.workers}", summary)
     return 0
 
 

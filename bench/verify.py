@@ -31,7 +31,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, select
 
 from bench.cpu import CpuMeter
-from bench.exam_day import ROOT, environment, free_port, make_database, pct, serve, stop
+from bench.exam_day import environment, free_port, make_database, pct, save_result, serve, stop
 from bench.loadgen import HttpPool, fire
 from bench.loadgen import run as run_loop
 
@@ -218,9 +218,7 @@ def main() -> int:
                          f"{r['served_per_s']:g}/s, p50 {r['p50_ms']} / p95 {r['p95_ms']} ms"
                          + (f", {r['errors']} errors" if r["errors"] else ""))
         print(f"| {args.db}, {rate:g}/s offered | " + " | ".join(cells) + " |")
-    results_dir = ROOT / "bench" / "results"
-    results_dir.mkdir(exist_ok=True)
-    (results_dir / f"verify_{args.db}.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2))
+    save_result(f"verify_{args.db}", summary)
     return 0
 
 
