@@ -39,14 +39,6 @@ def session_json(exam_session: ExamSession, taken: int) -> dict:
             "venue": getattr(exam_session, "venue_name", None)}
 
 
-def is_registered(session: Session, session_id: int, user_id: int) -> bool:
-    from exams.models import Registration, RegistrationStatus
-
-    return session.scalar(select(Registration.id).where(
-        Registration.session_id == session_id, Registration.user_id == user_id,
-        Registration.status == RegistrationStatus.REGISTERED)) is not None
-
-
 def own_attempt(session: Session, attempt_id: int, user: User) -> Attempt:
     attempt = session.get(Attempt, attempt_id)
     if attempt is None or attempt.user_id != user.id:
