@@ -75,13 +75,13 @@ def lookup():
     return render_template("certificates/lookup.html", may_look_up=access.may_look_up_by_serial(user_or_none()))
 
 
-def _verifiable(serial: str, session=None):
-    """(certificate, token) the viewer may see, or raise the answer: a typo or not found (404). With
-    ``session`` (the QR page) the certificate is a read-only row."""
+def _verifiable(serial: str):
+    """(certificate as a read-only row, token) the viewer may see, or raise the answer: a typo or not found (404).
+    Read on the primary (never a lagging replica: a revocation shows on the next scan) in point reads, which
+    neither queue for SQLite's write lock nor pay PostgreSQL's BEGIN and ROLLBACK."""
     token = request.values.get("t")
     try:
-        cert = (verification.find_public_row(session, serial) if session is not None
-                else verification.find_public(db(), serial))
+        cert = verification.find_public_row(lookup_db(), serial)
     except SerialInvalid as exc:
         abort(_not_found(exc.message))
     # The QR link's token decides alone: a scanning phone's request never loads an account (Flask-Login).
@@ -95,11 +95,8 @@ def _verifiable(serial: str, session=None):
 @limiter.limit(VERIFY_LIMIT)
 def verify(serial: str):
     """The page a certificate's QR code opens. 404 for a typo, an unknown serial, or a missing token."""
-    # Read on the primary (never a lagging replica: a revocation shows on the next scan) in point reads, which
-    # neither queue for SQLite's write lock nor pay PostgreSQL's BEGIN and ROLLBACK.
-    session = lookup_db()
-    cert, token = _verifiable(serial, session)
-    view = verification.public_view(session, cert, config=cert_config(), now=utcnow())
+    cert, token = _verifiable(serial)
+    view = verification.public_view(lookup_db(), cert, config=cert_config(), now=utcnow())
     # The page is a function of the view (status and label included), the token and the language; only the
     # visitor's CSRF token differs, so it is rendered once per such key and the token is filled in per request.
     page = _pages.get((view, token, str(get_locale())), lambda: render_template(
@@ -130,12 +127,12 @@ def id_check(serial: str):
     match = None
     if form.validate_on_submit():
         try:
-            match = verification.id_number_matches(cipher(), verification.holder_id_hash(db(), cert),
+            match = verification.id_number_matches(cipher(), verification.holder_id_hash(lookup_db(), cert),
                                                    form.id_number.data, today=utcnow().date())
         except IdentifierInvalid as exc:
             form.id_number.errors = [exc.message]
     form.id_number.data = ""  # never echo the number back into the page
-    view = verification.public_view(db(), cert, config=cert_config(), now=utcnow())
+    view = verification.public_view(lookup_db(), cert, config=cert_config(), now=utcnow())
     return _live(render_template("certificates/verify.html", v=view, token=token, form=form, csrf=generate_csrf(),
                                  match=match))
 

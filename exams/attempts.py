@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import NotFound, RuleViolated, Unauthorized, ValidationFailed
 from core.i18n import lazy
+from core.memo import BoundedCache
 from core.models import User
 from exams.models import (
     Answer,
@@ -62,32 +63,9 @@ def _locked(session: Session, attempt_id: int) -> Attempt | None:
     return session.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update())
 
 
-
-
-class _ImmutableRows:
-    """Per-process cache of rows that never change once written (papers, question versions)."""
-
-    def __init__(self, size: int = 20_000) -> None:
-        self._data: dict[int, object] = {}
-        self._size = size
-
-    def get(self, key: int, load):
-        if key not in self._data:
-            if len(self._data) >= self._size:
-                self._data.clear()
-            self._data[key] = load()
-        return self._data[key]
-
-    def peek(self, key: int):
-        return self._data.get(key)
-
-    def clear(self) -> None:
-        self._data.clear()
-
-
 # Papers and question versions are never updated or deleted, so their ids name one content for good.
-_paper_ids = _ImmutableRows()
-_version_specs = _ImmutableRows()
+_paper_ids: BoundedCache[frozenset[int]] = BoundedCache(20_000)
+_version_specs: BoundedCache[dict] = BoundedCache(20_000)
 
 
 def clear_caches() -> None:
