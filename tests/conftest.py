@@ -10,6 +10,7 @@ import base64
 import os
 import re
 import secrets
+import shutil
 import uuid
 from datetime import UTC, datetime
 
@@ -121,6 +122,8 @@ def _clean_tables(request, database_url):
     from exams.attempts import clear_caches
 
     clear_caches()  # ids restart after the wipe; the per-process caches must not outlive it
+    if "settings" in request.fixturenames:  # nor the stored PDFs and credentials, whose folders are named by id
+        shutil.rmtree(request.getfixturevalue("settings").storage_dir, ignore_errors=True)
     engine = _cleanup_engine(database_url)
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     if engine.dialect.name == "postgresql":
