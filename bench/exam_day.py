@@ -139,8 +139,14 @@ def write_bank(root: Path) -> None:
         (course / "questions" / f"{t}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def serve(target: str, env: dict[str, str], port: int) -> subprocess.Popen:
-    cmd = [str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-k", "gthread", "--threads", "8", "-b", f"127.0.0.1:{port}",
+WORKER_CLASSES = ("gthread", "sync", "gevent")
+
+
+def serve(target: str, env: dict[str, str], port: int, worker_class: str = "gthread") -> subprocess.Popen:
+    """gunicorn with 2 workers on loopback: ``gthread`` with 8 threads each as deployed (docs/OPERATIONS.md); the
+    other classes are for comparison (``gevent`` needs the package installed, it is not a dependency)."""
+    threads = ["--threads", "8"] if worker_class == "gthread" else []
+    cmd = [str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-k", worker_class, *threads, "-b", f"127.0.0.1:{port}",
            "--log-level", "warning", "--timeout", "60", target]
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)
     deadline = time.time() + 30
@@ -275,6 +281,8 @@ def main() -> int:
     parser.add_argument("--candidates", type=int, default=1000)
     parser.add_argument("--start-window", type=float, default=60)
     parser.add_argument("--duration", type=float, default=60, help="seconds of answering after the start window")
+    parser.add_argument("--worker-class", choices=WORKER_CLASSES, default="gthread",
+                        help="gunicorn's worker class for the app and the bare endpoint (comparison only)")
     args = parser.parse_args()
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     workdir = Path(tempfile.mkdtemp(prefix="prefab-bench-"))
@@ -283,14 +291,14 @@ def main() -> int:
         env = environment(url, workdir)
         people = prepare(env, args.candidates, workdir)
         port = free_port()
-        server = serve("app:create_app()", env, port)
+        server = serve("app:create_app()", env, port, args.worker_class)
         load_before = round(os.getloadavg()[0], 2)
         try:
             day = run(run_exam_day(port, people, args.start_window, args.duration, server.pid))
         finally:
             stop(server)
         bare_port = free_port()
-        bare_server = serve("bench.bare_app:create_app()", env, bare_port)
+        bare_server = serve("bench.bare_app:create_app()", env, bare_port, args.worker_class)
         try:
             bare = run(run_bare(bare_port, args.candidates / 10, 20))
         finally:
@@ -298,7 +306,7 @@ def main() -> int:
     finally:
         drop()
     summary = {
-        "db": args.db, "candidates": args.candidates, "cores": os.cpu_count(),
+        "db": args.db, "candidates": args.candidates, "cores": os.cpu_count(), "worker_class": args.worker_class,
         "starts": len(day["starts"]), "start_p95_ms": round(pct(day["starts"], 95), 1),
         "saves": len(day["saves"]), "saves_per_s": round(len(day["saves"]) / (args.start_window + args.duration), 1),
         "offered_saves_per_s": round(args.candidates / 10, 1),

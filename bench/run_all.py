@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 RUNS = [
+    ["-m", "bench.floor", "--db", "postgres"],  # what any app served this way can reach here: read the rest against it
     ["-m", "bench.exam_day", "--db", "sqlite", "--candidates", "1000", "--start-window", "60", "--duration", "60"],
     ["-m", "bench.exam_day", "--db", "postgres", "--candidates", "1000", "--start-window", "60", "--duration", "60"],
     ["-m", "bench.cert_pdf", "--single", "60", "--batch-seconds", "60"],

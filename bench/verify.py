@@ -31,7 +31,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, select
 
 from bench.cpu import CpuMeter
-from bench.exam_day import environment, free_port, make_database, pct, save_result, serve, stop
+from bench.exam_day import WORKER_CLASSES, environment, free_port, make_database, pct, save_result, serve, stop
 from bench.loadgen import HttpPool, fire
 from bench.loadgen import run as run_loop
 
@@ -143,7 +143,7 @@ def saturated(result: dict) -> bool:
 
 
 def run(env: dict[str, str], targets: list[tuple[str, str]], secret: str, rates: list[float],
-        step: float) -> dict:
+        step: float, worker_class: str = "gthread") -> dict:
     rng = random.Random(3)
     picked = rng.sample(targets, min(len(targets), 5000))
     pages = [f"/verify/{serial}?t={token}" for serial, token in picked]
@@ -151,7 +151,7 @@ def run(env: dict[str, str], targets: list[tuple[str, str]], secret: str, rates:
     key = {"Authorization": f"Bearer {secret}"}
     out = {"page": [], "api": [], "bare": []}
     port = free_port()
-    server = serve("app:create_app()", env, port)
+    server = serve("app:create_app()", env, port, worker_class)
     try:
         run_loop(drive(port, pages, 100, 5))  # warm-up: imports, templates, connections
         run_loop(drive(port, api, 100, 5, key))
@@ -170,7 +170,7 @@ def run(env: dict[str, str], targets: list[tuple[str, str]], secret: str, rates:
     metadata.create_all(engine)  # before the two workers start: they would race to create it
     engine.dispose()
     port = free_port()
-    server = serve("bench.bare_app:create_app()", env, port)
+    server = serve("bench.bare_app:create_app()", env, port, worker_class)
     try:
         run_loop(bare_paths_drive(port, 100, 5))  # warm-up
         for rate in rates:
@@ -192,6 +192,8 @@ def main() -> int:
     parser.add_argument("--step", type=float, default=15, help="seconds per rate and endpoint")
     parser.add_argument("--key-used-recently", action="store_true",
                         help="diagnosis: the API key's last use is recent, so no request writes it")
+    parser.add_argument("--worker-class", choices=WORKER_CLASSES, default="gthread",
+                        help="gunicorn's worker class (comparison only; production runs gthread)")
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",")]
     workdir = Path(tempfile.mkdtemp(prefix="prefab-bench-verify-"))
@@ -200,14 +202,15 @@ def main() -> int:
         env = environment(url, workdir)
         targets, secret, limiter_ms = prepare(env, args.workers, args.key_used_recently)
         load_before = os.getloadavg()[0]
-        results = run(env, targets, secret, rates, args.step)
+        results = run(env, targets, secret, rates, args.step, args.worker_class)
     finally:
         drop()
         shutil.rmtree(workdir, ignore_errors=True)
     summary = {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "db": args.db,
                "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
                "load_avg_1m_before": round(load_before, 2), "load_avg_1m_after": round(os.getloadavg()[0], 2),
-               "certificates": len(targets), "step_s": args.step, "key_used_recently": args.key_used_recently,
+               "certificates": len(targets), "step_s": args.step, "worker_class": args.worker_class,
+               "key_used_recently": args.key_used_recently,
                "limiter_cost_ms": limiter_ms, **results}
     print(json.dumps(summary, ensure_ascii=False, indent=2))
     for rate in rates:
