@@ -13,7 +13,8 @@ request, latency from the moment a request was due) at rising rates:
   day's saves are compared with.
 
 If ``hello`` misses the verification budget (1,000/s at p95 ≤ 20 ms) or ``upsert`` the save budget (500/s at
-p95 ≤ 50 ms), no application served this way on this machine can meet it. Prints a JSON summary and Markdown rows.
+p95 ≤ 50 ms), no application served this way on this machine can meet it. Prints a JSON summary and Markdown rows,
+and the CPU time of a fixed pure-Python loop, so that runs on different days (or machines) can be compared.
 """
 
 from __future__ import annotations
@@ -36,6 +37,17 @@ from bench.exam_day import WORKER_CLASSES, environment, free_port, make_database
 from bench.loadgen import HttpPool, fire, run
 
 TARGETS = {"hello": "bench.bare_app:hello", "upsert": "bench.bare_app:create_app()"}
+
+
+def python_speed_s() -> float:
+    """CPU seconds of a fixed pure-Python loop (best of three): compares this machine with the one of another day."""
+    best = float("inf")
+    for _ in range(3):
+        began, total = time.process_time(), 0
+        for i in range(5_000_000):
+            total += i * i
+        best = min(best, time.process_time() - began)
+    return round(best, 3)
 
 
 def request_for(name: str):
@@ -98,15 +110,17 @@ def main() -> int:
         metadata.create_all(engine)  # before the two workers start: they would race to create it
         engine.dispose()
         load_before = round(os.getloadavg()[0], 2)
+        speed = python_speed_s()
         results = {name: measure(env, name, rates, args.step, args.worker_class) for name in TARGETS}
     finally:
         drop()
         shutil.rmtree(workdir, ignore_errors=True)
     summary = {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "db": args.db,
                "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-               "worker_class": args.worker_class, "step_s": args.step, "load_avg_1m_before": load_before,
-               "load_avg_1m_after": round(os.getloadavg()[0], 2), **results}
+               "python_loop_5m_s": speed, "worker_class": args.worker_class, "step_s": args.step,
+               "load_avg_1m_before": load_before, "load_avg_1m_after": round(os.getloadavg()[0], 2), **results}
     print(json.dumps(summary, indent=2))
+    print(f"pure-Python reference loop: {speed} s")
     for name, rows in results.items():
         for r in rows:
             cpu = r.get("cpu", {})
