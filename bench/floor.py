@@ -57,7 +57,9 @@ def request_for(name: str):
                       json.dumps({"response": "B", "seq": n + 1}).encode())
 
 
-async def drive(port: int, make_request, rate: float, duration: float, server_pid: int | None) -> dict:
+async def drive(port: int, make_request, rate: float, duration: float, server_pid: int | None = None) -> dict:
+    """Open loop (``bench.loadgen.fire``): ``make_request(n)`` every 1/rate s for ``duration`` s whatever the answers
+    do, a new connection each, timed from the moment it was due; with ``server_pid``, the CPU each part used."""
     pool = HttpPool("127.0.0.1", port, max_connections=256, timeout_s=10, keep_alive=False)
     meter = CpuMeter(server_pid).start() if server_pid else None
     began = time.perf_counter()
@@ -67,7 +69,7 @@ async def drive(port: int, make_request, rate: float, duration: float, server_pi
         meter.stop()
     await pool.close()
     latencies = [r.latency_s for r in replies if r.status == 200]
-    out = {"offered": rate, "served_per_s": round(len(latencies) / elapsed, 1),
+    out = {"offered": rate, "sent": len(replies), "served_per_s": round(len(latencies) / elapsed, 1),
            "p50_ms": round(pct(latencies, 50), 1), "p95_ms": round(pct(latencies, 95), 1),
            "p99_ms": round(pct(latencies, 99), 1), "errors": len(replies) - len(latencies)}
     if meter is not None:

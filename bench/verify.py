@@ -30,12 +30,9 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, select
 
-from bench.cpu import CpuMeter
 from bench.exam_day import WORKER_CLASSES, environment, free_port, make_database, pct, save_result, serve, stop
-from bench.loadgen import HttpPool, fire
+from bench.floor import drive as drive_requests
 from bench.loadgen import run as run_loop
-
-TIMEOUT_S = 10
 
 
 def prepare(env: dict[str, str], workers: int,
@@ -108,23 +105,10 @@ def limiter_cost(targets: list[tuple[str, str]], n: int = 500) -> float:
 
 async def drive(port: int, paths: list[str], rate: float, duration: float, headers: dict | None = None,
                 server_pid: int | None = None) -> dict:
-    """Open loop (``bench.loadgen.fire``): a request every 1/rate s for ``duration`` s whatever the answers do,
-    each timed from the moment it was due; with ``server_pid``, the CPU each part used per request."""
-    pool = HttpPool("127.0.0.1", port, max_connections=256, timeout_s=TIMEOUT_S, keep_alive=False)
-    meter = CpuMeter(server_pid).start() if server_pid else None
-    began = time.perf_counter()
-    replies = await fire(pool, lambda n: ("GET", paths[n % len(paths)], headers, None), rate, duration)
-    elapsed = time.perf_counter() - began
-    if meter is not None:
-        meter.stop()
-    await pool.close()
-    latencies = [r.latency_s for r in replies if r.status == 200]
-    out = {"offered": rate, "sent": len(replies), "served_per_s": round(len(latencies) / elapsed, 1),
-           "p50_ms": round(pct(latencies, 50), 1), "p95_ms": round(pct(latencies, 95), 1),
-           "p99_ms": round(pct(latencies, 99), 1), "errors": len(replies) - len(latencies)}
-    if meter is not None:
-        out["cpu"] = meter.per_request_ms(len(replies))
-    return out
+    """Open loop (``bench.floor.drive``): GET over ``paths`` at ``rate`` for ``duration`` s, a new connection per
+    request, each timed from the moment it was due; with ``server_pid``, the CPU each part used per request."""
+    return await drive_requests(port, lambda n: ("GET", paths[n % len(paths)], headers, None), rate, duration,
+                                server_pid)
 
 
 async def bare_paths_drive(port: int, rate: float, duration: float) -> dict:
