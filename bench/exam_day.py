@@ -19,6 +19,7 @@ import json
 import os
 import random
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -146,17 +147,29 @@ def serve(target: str, env: dict[str, str], port: int, worker_class: str = "gthr
     """gunicorn with 2 workers on loopback: ``gthread`` with 8 threads each as deployed (docs/OPERATIONS.md); the
     other classes are for comparison (``gevent`` needs the package installed, it is not a dependency)."""
     threads = ["--threads", "8"] if worker_class == "gthread" else []
+    ready = Path(tempfile.mkdtemp(prefix="prefab-bench-ready-"))
     cmd = [str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-k", worker_class, *threads, "-b", f"127.0.0.1:{port}",
-           "--log-level", "warning", "--timeout", "60", target]
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
+           "-c", "python:bench.gunicorn_ready", "--log-level", "warning", "--timeout", "60", target]
+    proc = subprocess.Popen(cmd, env={**env, "BENCH_READY_DIR": str(ready)}, cwd=ROOT, start_new_session=True)
+    deadline = time.time() + 60
+    try:
+        while time.time() < deadline:  # both workers have loaded the app, not only the master's port is open
+            if len(list(ready.iterdir())) >= 2 and _accepts(port):
                 return proc
-        except OSError:
-            time.sleep(0.2)
+            if proc.poll() is not None:
+                break
+            time.sleep(0.1)
+    finally:
+        shutil.rmtree(ready, ignore_errors=True)
     raise RuntimeError(f"{target} did not start")
+
+
+def _accepts(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 def stop(proc: subprocess.Popen) -> None:
