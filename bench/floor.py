@@ -77,7 +77,19 @@ async def drive(port: int, make_request, rate: float, duration: float, server_pi
     return out
 
 
+def saturated(result: dict) -> bool:
+    """Served clearly below the offered rate, or answers queued for a second and more."""
+    return result["served_per_s"] < 0.9 * result["offered"] or result["p95_ms"] > 1000
+
+
 def measure(env: dict[str, str], name: str, rates: list[float], step: float, worker_class: str) -> list[dict]:
+    """Serve one reference app and drive it at each rate in turn, up to its first saturated rate."""
+    if name == "upsert":
+        from bench.bare_app import metadata
+
+        engine = create_engine(env["PREFABSKILLS_DATABASE_URL"])
+        metadata.create_all(engine)  # before the two workers start: they would race to create it
+        engine.dispose()
     port = free_port()
     server = serve(TARGETS[name], env, port, worker_class)
     rows = []
@@ -86,8 +98,8 @@ def measure(env: dict[str, str], name: str, rates: list[float], step: float, wor
         for rate in rates:
             rows.append(run(drive(port, request_for(name), rate, step, server.pid)))
             print(f"{name} {rate:g}/s: {rows[-1]}", flush=True)
-            if rows[-1]["served_per_s"] < 0.9 * rate or rows[-1]["p95_ms"] > 1000:
-                break  # saturated: a higher rate only piles up the same queue
+            if saturated(rows[-1]):
+                break  # a higher rate only piles up the same queue
             time.sleep(3)  # let the server finish what the client gave up on
     finally:
         stop(server)
@@ -106,11 +118,6 @@ def main() -> int:
     url, drop = make_database(args.db, workdir)
     try:
         env = environment(url, workdir)
-        from bench.bare_app import metadata
-
-        engine = create_engine(url)
-        metadata.create_all(engine)  # before the two workers start: they would race to create it
-        engine.dispose()
         load_before = round(os.getloadavg()[0], 2)
         speed = python_speed_s()
         results = {name: measure(env, name, rates, args.step, args.worker_class) for name in TARGETS}

@@ -28,10 +28,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 
-from bench.exam_day import WORKER_CLASSES, environment, free_port, make_database, pct, save_result, serve, stop
+from bench.exam_day import WORKER_CLASSES, environment, free_port, make_database, save_result, serve, stop
 from bench.floor import drive as drive_requests
+from bench.floor import measure as measure_reference
+from bench.floor import saturated
 from bench.loadgen import run as run_loop
 
 
@@ -111,21 +113,6 @@ async def drive(port: int, paths: list[str], rate: float, duration: float, heade
                                 server_pid)
 
 
-async def bare_paths_drive(port: int, rate: float, duration: float) -> dict:
-    """The bare app's upsert (PUT) driven like ``drive``."""
-    from bench.exam_day import run_bare
-
-    raw = await run_bare(port, rate, duration)
-    lat = raw["latencies"]
-    return {"offered": rate, "served_per_s": round(len(lat) / raw["elapsed"], 1), "p50_ms": round(pct(lat, 50), 1),
-            "p95_ms": round(pct(lat, 95), 1), "p99_ms": round(pct(lat, 99), 1), "errors": len(raw["errors"])}
-
-
-def saturated(result: dict) -> bool:
-    """Served clearly below the offered rate, or answers queued for a second and more."""
-    return result["served_per_s"] < 0.9 * result["offered"] or result["p95_ms"] > 1000
-
-
 def run(env: dict[str, str], targets: list[tuple[str, str]], secret: str, rates: list[float],
         step: float, worker_class: str = "gthread") -> dict:
     rng = random.Random(3)
@@ -148,22 +135,7 @@ def run(env: dict[str, str], targets: list[tuple[str, str]], secret: str, rates:
                 time.sleep(3)  # let the server finish what the client gave up on
     finally:
         stop(server)
-    from bench.bare_app import metadata
-
-    engine = create_engine(env["PREFABSKILLS_DATABASE_URL"])
-    metadata.create_all(engine)  # before the two workers start: they would race to create it
-    engine.dispose()
-    port = free_port()
-    server = serve("bench.bare_app:create_app()", env, port, worker_class)
-    try:
-        run_loop(bare_paths_drive(port, 100, 5))  # warm-up
-        for rate in rates:
-            if out["bare"] and saturated(out["bare"][-1]):
-                break
-            out["bare"].append(run_loop(bare_paths_drive(port, rate, step)))
-            time.sleep(3)
-    finally:
-        stop(server)
+    out["bare"] = measure_reference(env, "upsert", rates, step, worker_class)
     return out
 
 
