@@ -5,6 +5,7 @@ Figures are reported as a ratio to this, measured in the same run, so they survi
 
 from __future__ import annotations
 
+import json
 import os
 
 from flask import Flask, request
@@ -43,3 +44,10 @@ def hello(environ, start_response):
     environ["wsgi.input"].read()
     start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
     return [b"ok"]
+
+
+def upsert_request(n: int) -> tuple[str, str, dict[str, str], bytes]:
+    """The ``n``-th request of a load on the upsert endpoint (method, path, headers, body): 5,000 keys in turn,
+    each with a rising ``seq`` like an answer save."""
+    return ("PUT", f"/bare/{n % 5000}", {"Content-Type": "application/json"},
+            json.dumps({"response": "B", "seq": n + 1}).encode())

@@ -274,14 +274,11 @@ async def run_exam_day(port: int, people: list[dict], start_window: float, durat
 
 async def run_bare(port: int, rate: float, duration: float) -> dict:
     """The bare app's upsert (PUT /bare/<key>) offered at ``rate`` for ``duration`` s, open loop."""
+    from bench.bare_app import upsert_request
+
     pool = HttpPool("127.0.0.1", port, max_connections=512, timeout_s=30, keep_alive=False)
-
-    def make(n: int):
-        return ("PUT", f"/bare/{n % 5000}", {"Content-Type": "application/json"},
-                json.dumps({"response": "B", "seq": n + 1}).encode())
-
     began = time.perf_counter()
-    replies = await fire(pool, make, rate, duration)
+    replies = await fire(pool, upsert_request, rate, duration)
     elapsed = time.perf_counter() - began
     await pool.close()
     return {"latencies": [r.latency_s for r in replies if r.status == 200],

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine
 
+from bench.bare_app import upsert_request
 from bench.cpu import CpuMeter
 from bench.exam_day import WORKER_CLASSES, environment, free_port, make_database, pct, save_result, serve, stop
 from bench.loadgen import HttpPool, fire, run
@@ -53,8 +54,7 @@ def python_speed_s() -> float:
 def request_for(name: str):
     if name == "hello":
         return lambda n: ("GET", "/", None, None)
-    return lambda n: ("PUT", f"/bare/{n % 5000}", {"Content-Type": "application/json"},
-                      json.dumps({"response": "B", "seq": n + 1}).encode())
+    return upsert_request
 
 
 async def drive(port: int, make_request, rate: float, duration: float, server_pid: int | None = None) -> dict:
